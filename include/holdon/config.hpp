@@ -1,0 +1,93 @@
+// config: YAML -> immutable plain structs with defaults. Errors name the key and line.
+// Route entries carry their fully merged interim policy and timeouts, so the data
+// path never looks at the global section again.
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace holdon {
+
+using duration = std::chrono::milliseconds;
+
+struct endpoint_spec {
+  std::string host;  // IP literal or DNS name (upstreams only)
+  std::uint16_t port = 0;
+  std::string text() const;  // "127.0.0.1:8080", "[::1]:8080"
+};
+
+enum class interim_mode { auto_, always, never };
+
+struct user_agent_cap {
+  std::string match;  // case-insensitive substring of User-Agent
+  unsigned max = 0;   // interim responses in total per exchange
+};
+
+struct interim_config {
+  interim_mode mode = interim_mode::auto_;
+  duration first_after{1000};
+  duration every{10000};
+  unsigned max = 30;
+  std::vector<std::string> allow_user_agents;  // known DAV clients
+  std::vector<std::string> deny_user_agents;   // break on unsolicited 1xx
+  std::vector<user_agent_cap> user_agent_caps;
+  interim_config();  // fills the default lists
+};
+
+struct timeouts_config {
+  duration connect{5000};
+  duration client_header{30000};
+  duration idle{60000};
+  duration upstream_response{300000};
+};
+
+struct limits_config {
+  std::size_t max_header_bytes = 16384;
+};
+
+struct upstream_config {
+  std::string name;
+  std::vector<endpoint_spec> servers;
+};
+
+struct route_config {
+  std::string path_prefix = "/";
+  std::string upstream;            // name as written
+  std::size_t upstream_index = 0;  // into config::upstreams
+  interim_config interim;          // global section merged with the route's overrides
+  timeouts_config timeouts;
+};
+
+enum class access_log_format { off, text, json };
+
+struct config {
+  std::vector<endpoint_spec> listen;
+  unsigned threads = 0;  // 0: one per core
+  std::vector<upstream_config> upstreams;
+  std::vector<route_config> routes;
+  interim_config interim;
+  timeouts_config timeouts;
+  limits_config limits;
+  access_log_format access_log = access_log_format::text;
+  std::string log_level = "info";
+  std::string via = "holdon";  // pseudonym in Via headers
+};
+
+// "file:LINE: key.path: what is wrong"
+struct config_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+config parse_config(std::string_view yaml_text, std::string_view source = "<config>");
+config load_config(const std::string& path);
+
+std::optional<duration> parse_duration(std::string_view text);  // "150ms", "2s", "5m"
+std::optional<endpoint_spec> parse_endpoint(std::string_view text);
+std::string_view to_string(interim_mode m);
+
+}  // namespace holdon

@@ -1,0 +1,26 @@
+// listener: one acceptor on one worker (SO_REUSEPORT: every worker has its own socket
+// on the same address and the kernel spreads connections). Each accepted socket becomes
+// a client_session on the same worker. Lives until the server closes it.
+#pragma once
+#include <memory>
+
+#include "holdon/net.hpp"
+#include "holdon/worker.hpp"
+
+namespace holdon {
+
+class listener : public std::enable_shared_from_this<listener> {
+ public:
+  listener(worker& w, const tcp::endpoint& ep);  // binds now: throws on failure
+  void start();
+  void stop();
+  tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+ private:
+  void do_accept();
+  worker& worker_;
+  tcp::acceptor acceptor_;
+  net::steady_timer backoff_;  // EMFILE and friends: pause instead of spinning
+};
+
+}  // namespace holdon

@@ -1,0 +1,42 @@
+// upstream_pool: per-thread idle keep-alive connections, per upstream. No locks: only
+// the owning worker thread touches it. A connection is either leased by exactly one
+// exchange (unique_ptr) or idle here; only complete, clean exchanges give it back.
+#pragma once
+#include <boost/beast/core/flat_buffer.hpp>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "holdon/net.hpp"
+
+namespace holdon {
+
+struct upstream_conn {
+  explicit upstream_conn(const net::any_io_executor& ex) : socket(ex) {}
+  tcp::socket socket;
+  beast::flat_buffer buffer;  // leftover bytes: must be empty to be pooled
+  std::size_t upstream = 0;
+  std::size_t server = 0;
+  unsigned requests = 0;  // > 0: reused (a stale keep-alive connection may fail once)
+  std::chrono::steady_clock::time_point idle_since;
+};
+
+class upstream_pool {
+ public:
+  explicit upstream_pool(std::size_t upstreams, std::size_t max_idle_per_upstream = 256);
+
+  // A live idle connection to `upstream`, or nullptr. Connections idle longer than
+  // max_idle, closed by the peer or holding unexpected bytes are dropped here.
+  std::unique_ptr<upstream_conn> lease(std::size_t upstream, std::chrono::steady_clock::duration max_idle);
+  void release(std::unique_ptr<upstream_conn> c);
+  std::size_t next_server(std::size_t upstream, std::size_t servers);  // round robin
+  std::size_t idle() const;
+  void clear();
+
+ private:
+  std::vector<std::vector<std::unique_ptr<upstream_conn>>> idle_;
+  std::vector<std::size_t> next_;
+  std::size_t max_idle_;
+};
+
+}  // namespace holdon

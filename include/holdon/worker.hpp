@@ -1,0 +1,23 @@
+// worker: what one thread owns. One io_context per thread (run by that thread only),
+// its upstream pool, and a view of the shared config and metrics. Sessions and
+// exchanges created on a worker stay on it: no locks on the data path.
+#pragma once
+#include <memory>
+
+#include "holdon/config.hpp"
+#include "holdon/metrics.hpp"
+#include "holdon/net.hpp"
+#include "holdon/upstream_pool.hpp"
+
+namespace holdon {
+
+struct worker {
+  worker(std::shared_ptr<const config> c, metrics& m)
+      : ioc(1), cfg(std::move(c)), pool(cfg->upstreams.size()), stats(m) {}
+  net::io_context ioc;  // declared first: destroyed last, after the sockets it serves
+  std::shared_ptr<const config> cfg;
+  upstream_pool pool;
+  metrics& stats;
+};
+
+}  // namespace holdon

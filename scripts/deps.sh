@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# deps.sh - install what holdon needs from Debian 12's packages, only when missing.
+#   scripts/deps.sh build    compiler, CMake/Ninja, Boost 1.81 (Beast/Asio), yaml-cpp, doctest
+#   scripts/deps.sh test     build + the peers the test suite talks to (curl, python3, node)
+#   scripts/deps.sh runtime  shared libraries the holdon binary needs at run time
+# Idempotent: a package already installed is not touched; apt-get update runs once, only if needed.
+set -euo pipefail
+what=${1:-build}
+build=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libyaml-cpp-dev doctest-dev libssl-dev)
+test=(curl python3 nodejs procps)
+runtime=(libyaml-cpp0.7 libstdc++6 ca-certificates)
+case "$what" in
+  build) want=("${build[@]}") ;;
+  test) want=("${build[@]}" "${test[@]}") ;;
+  runtime) want=("${runtime[@]}") ;;
+  *) echo "usage: $0 build|test|runtime" >&2; exit 2 ;;
+esac
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,172 @@
+#include "holdon/client_session.hpp"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "holdon/error_response.hpp"
+#include "holdon/exchange.hpp"
+#include "holdon/interim_policy.hpp"
+#include "holdon/log.hpp"
+#include "holdon/route_table.hpp"
+
+namespace holdon {
+namespace http = beast::http;
+
+namespace {
+// Pipelined bytes the watch may buffer while an exchange waits; past this, the
+// session stops reading (TCP pushes back) until the exchange is done.
+constexpr std::size_t watch_buffer_limit = 64 * 1024;
+}  // namespace
+
+client_session::client_session(tcp::socket socket, worker& w)
+    : socket_(std::move(socket)), worker_(w), cfg_(w.cfg), timer_(socket_.get_executor()) {
+  worker_.stats.client_connections.fetch_add(1, std::memory_order_relaxed);
+  error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  client_ip_ = ec ? "unknown" : ep.address().to_string();
+  socket_.set_option(tcp::no_delay(true), ec);
+}
+
+client_session::~client_session() {
+  worker_.stats.client_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void client_session::start() { do_read_header(); }
+
+void client_session::arm_timer(duration d) {
+  unsigned seq = ++timer_seq_;
+  timer_.expires_after(d);
+  timer_.async_wait([self = shared_from_this(), seq](error_code ec) {
+    if (ec || seq != self->timer_seq_) return;
+    self->close();  // cancels the pending read: the client gets no response
+  });
+}
+
+void client_session::disarm_timer() {
+  ++timer_seq_;
+  timer_.cancel();
+}
+
+void client_session::do_wait_request() {
+  // Between requests the idle timeout applies; once a byte arrives, the header timeout.
+  arm_timer(cfg_->timeouts.idle);
+  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+    if (self->closed_) return;
+    if (ec) return self->close();
+    self->do_read_header();
+  });
+}
+
+void client_session::do_read_header() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(cfg_->limits.max_header_bytes));
+  parser_->body_limit(boost::none);
+  arm_timer(cfg_->timeouts.client_header);
+  http::async_read_header(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+    self->on_read_header(ec);
+  });
+}
+
+void client_session::on_read_header(error_code ec) {
+  disarm_timer();
+  if (closed_) return;
+  if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset)
+    return close();
+  if (ec == http::error::header_limit) return reply_and_close(431, "request header too large");
+  if (ec) return reply_and_close(400, "malformed request: " + ec.message());
+
+  auto& req = parser_->get();
+  if (req.version() != 10 && req.version() != 11)
+    return reply_and_close(505, "only HTTP/1.0 and HTTP/1.1 are served");
+  auto hosts = req.count(http::field::host);
+  if (hosts > 1 || (hosts == 0 && req.version() == 11))
+    return reply_and_close(400, "an HTTP/1.1 request needs exactly one Host header");
+  auto te = req.find(http::field::transfer_encoding);
+  if (te != req.end() && (req.version() == 10 || !beast::iequals(te->value(), "chunked") ||
+                          req.count(http::field::transfer_encoding) > 1))
+    return reply_and_close(501, "only Transfer-Encoding: chunked is accepted");
+  if (req.method() == http::verb::connect) return reply_and_close(501, "CONNECT is not supported");
+
+  const auto* route = match_route(cfg_->routes, req.target());
+  if (!route) return reply_and_close(404, "no route for this path");
+
+  request_facts facts;
+  facts.version = req.version();
+  facts.method = req.method_string();
+  if (auto ua = req.find(http::field::user_agent); ua != req.end()) facts.user_agent = ua->value();
+  for (const auto& f : req)
+    if (is_dav_header(f.name_string())) facts.has_dav_header = true;
+  if (auto ex = req.find(http::field::expect); ex != req.end())
+    facts.expects_continue = beast::iequals(ex->value(), "100-continue");
+
+  auto ex = std::make_shared<exchange>(shared_from_this(), *route, decide_interim(facts, route->interim));
+  current_ = ex;
+  ex->start();
+}
+
+void client_session::reply_and_close(unsigned status, std::string_view text) {
+  log(log_level::debug, "client " + client_ip_ + ": " + std::to_string(status) + " " + std::string(text));
+  auto msg = std::make_shared<std::string>(error_response(status, text, false));
+  net::async_write(socket_, net::buffer(*msg), [self = shared_from_this(), msg](error_code, std::size_t) {
+    self->close();
+  });
+}
+
+void client_session::start_watch() {
+  if (watching_ || closed_ || buffer_.size() >= watch_buffer_limit) return;
+  watching_ = true;
+  socket_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](error_code ec, std::size_t n) {
+    self->on_watch(ec, n);
+  });
+}
+
+void client_session::on_watch(error_code ec, std::size_t n) {
+  watching_ = false;
+  if (closed_) return;
+  auto ex = current_.lock();
+  if (ec) {
+    // EOF or reset: the client left. An exchange still waiting is cancelled; one already
+    // relaying its response finishes it, then the connection closes.
+    peer_closed_ = true;
+    if (!ex) return close();
+    if (!ex->committed()) ex->on_client_gone();
+    return;
+  }
+  buffer_.commit(n);  // a pipelined request: parsed once this exchange is done
+  if (ex) {
+    if (!ex->committed()) start_watch();
+    return;
+  }
+  if (next_after_watch_) {
+    next_after_watch_ = false;
+    next_request();
+  }
+}
+
+void client_session::on_exchange_done(bool keep_alive) {
+  current_.reset();
+  if (!keep_alive || peer_closed_) return close();
+  if (watching_) {
+    next_after_watch_ = true;  // the pending watch read resumes us
+    arm_timer(cfg_->timeouts.idle);
+    return;
+  }
+  next_request();
+}
+
+void client_session::next_request() {
+  parser_.reset();
+  if (buffer_.size() > 0) return do_read_header();
+  do_wait_request();
+}
+
+void client_session::close() {
+  if (closed_) return;
+  closed_ = true;
+  disarm_timer();
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace holdon

@@ -1,0 +1,315 @@
+// config: YAML -> plain structs. Every error names the source, the line and the key path.
+#include "holdon/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace holdon {
+
+interim_config::interim_config()
+    // Sources: ../shared/docs/INTERIM-FACTS.md, summarised in the README.
+    : allow_user_agents{"Microsoft-WebDAV-MiniRedir", "WebDAVFS", "davfs2", "gvfs", "cadaver",
+                        "litmus", "neon/", "rclone/", "Cyberduck", "WinSCP", "mirall",
+                        "Nextcloud", "ownCloud", "libsoup"},
+      deny_user_agents{"Python-urllib", "python-requests", "urllib3", "HTTPie", "okhttp/1.",
+                       "okhttp/2.", "okhttp/3.", "okhttp/4.", "Java/1."},
+      user_agent_caps{{"Go-http-client/", 5}, {"rclone/", 5}, {"neon/", 100}, {"Ruby", 90}} {}
+
+std::string endpoint_spec::text() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+std::string_view to_string(interim_mode m) {
+  switch (m) {
+    case interim_mode::always: return "always";
+    case interim_mode::never: return "never";
+    default: return "auto";
+  }
+}
+
+std::optional<duration> parse_duration(std::string_view t) {
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+  if (ec != std::errc{} || end == t.data()) return std::nullopt;
+  std::string_view unit(end, t.data() + t.size() - end);
+  std::uint64_t mul = 0;
+  if (unit == "ms") mul = 1;
+  else if (unit == "s") mul = 1000;
+  else if (unit == "m") mul = 60'000;
+  else if (unit == "h") mul = 3'600'000;
+  else return std::nullopt;
+  if (n > (std::uint64_t{1} << 40) / mul) return std::nullopt;  // absurd: ~35 years
+  return duration(static_cast<duration::rep>(n * mul));
+}
+
+std::optional<endpoint_spec> parse_endpoint(std::string_view t) {
+  endpoint_spec e;
+  std::string_view port;
+  if (!t.empty() && t.front() == '[') {
+    auto close = t.find(']');
+    if (close == std::string_view::npos || close + 1 >= t.size() || t[close + 1] != ':')
+      return std::nullopt;
+    e.host = std::string(t.substr(1, close - 1));
+    port = t.substr(close + 2);
+    boost::system::error_code ec;
+    auto a = boost::asio::ip::make_address_v6(e.host, ec);
+    if (ec) return std::nullopt;
+    (void)a;
+  } else {
+    auto colon = t.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+    e.host = std::string(t.substr(0, colon));
+    port = t.substr(colon + 1);
+    if (e.host.find(':') != std::string::npos) return std::nullopt;  // bare IPv6: use [..]
+  }
+  unsigned p = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (ec != std::errc{} || end != port.data() + port.size() || port.empty() || p > 65535)
+    return std::nullopt;
+  e.port = static_cast<std::uint16_t>(p);
+  return e;
+}
+
+namespace {
+
+struct parser {
+  std::string source;
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& key, const std::string& what) const {
+    std::ostringstream os;
+    os << source;
+    if (at.IsDefined() && !at.Mark().is_null()) os << ':' << at.Mark().line + 1;
+    os << ": " << key << ": " << what;
+    throw config_error(os.str());
+  }
+
+  void known_keys(const YAML::Node& map, const std::string& path,
+                  std::initializer_list<std::string_view> keys) const {
+    if (!map.IsMap()) fail(map, path, "must be a mapping");
+    for (const auto& kv : map) {
+      auto k = kv.first.as<std::string>();
+      if (std::find(keys.begin(), keys.end(), k) != keys.end()) continue;
+      std::string list;
+      for (auto e : keys) list += (list.empty() ? "" : ", ") + std::string(e);
+      fail(kv.first, join(path, k), "unknown key (expected one of: " + list + ")");
+    }
+  }
+
+  static std::string join(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+  }
+
+  std::string scalar(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) fail(n, key, "must be a single value");
+    return n.Scalar();
+  }
+
+  duration get_duration(const YAML::Node& n, const std::string& key) const {
+    auto s = scalar(n, key);
+    auto d = parse_duration(s);
+    if (!d) fail(n, key, "bad duration '" + s + "' (use a whole number with ms, s or m, e.g. 500ms)");
+    return *d;
+  }
+
+  std::uint64_t get_uint(const YAML::Node& n, const std::string& key, std::uint64_t lo,
+                         std::uint64_t hi) const {
+    auto s = scalar(n, key);
+    std::uint64_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || end != s.data() + s.size() || s.empty())
+      fail(n, key, "must be a whole number, got '" + s + "'");
+    if (v < lo || v > hi)
+      fail(n, key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    return v;
+  }
+
+  std::vector<std::string> get_strings(const YAML::Node& n, const std::string& key) const {
+    std::vector<std::string> out;
+    if (n.IsScalar()) return {n.Scalar()};
+    if (!n.IsSequence()) fail(n, key, "must be a list");
+    for (std::size_t i = 0; i < n.size(); ++i)
+      out.push_back(scalar(n[i], key + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+
+  endpoint_spec get_endpoint(const YAML::Node& n, const std::string& key, bool must_be_ip,
+                             bool allow_port0) const {
+    auto s = scalar(n, key);
+    auto e = parse_endpoint(s);
+    if (!e) fail(n, key, "bad address '" + s + "' (expected HOST:PORT or [IPv6]:PORT)");
+    if (e->port == 0 && !allow_port0) fail(n, key, "bad address '" + s + "': port 0");
+    if (must_be_ip) {
+      boost::system::error_code ec;
+      boost::asio::ip::make_address(e->host, ec);
+      if (ec) fail(n, key, "bad address '" + s + "': listen needs an IP address");
+    }
+    return *e;
+  }
+
+  interim_config interim(const YAML::Node& n, const std::string& path, interim_config c) const {
+    known_keys(n, path, {"mode", "first_after", "every", "max", "allow_user_agents",
+                         "deny_user_agents", "user_agent_caps"});
+    if (auto m = n["mode"]) {
+      auto s = scalar(m, join(path, "mode"));
+      if (s == "auto") c.mode = interim_mode::auto_;
+      else if (s == "always") c.mode = interim_mode::always;
+      else if (s == "never") c.mode = interim_mode::never;
+      else fail(m, join(path, "mode"), "must be auto, always or never, got '" + s + "'");
+    }
+    if (auto v = n["first_after"]) c.first_after = get_duration(v, join(path, "first_after"));
+    if (auto v = n["every"]) {
+      c.every = get_duration(v, join(path, "every"));
+      if (c.every.count() == 0) fail(v, join(path, "every"), "must be more than 0");
+    }
+    if (auto v = n["max"]) c.max = static_cast<unsigned>(get_uint(v, join(path, "max"), 0, 100000));
+    if (auto v = n["allow_user_agents"]) c.allow_user_agents = get_strings(v, join(path, "allow_user_agents"));
+    if (auto v = n["deny_user_agents"]) c.deny_user_agents = get_strings(v, join(path, "deny_user_agents"));
+    if (auto v = n["user_agent_caps"]) {
+      auto key = join(path, "user_agent_caps");
+      if (!v.IsSequence()) fail(v, key, "must be a list of {match: TEXT, max: N}");
+      c.user_agent_caps.clear();
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        auto k = key + "[" + std::to_string(i) + "]";
+        known_keys(v[i], k, {"match", "max"});
+        if (!v[i]["match"] || !v[i]["max"]) fail(v[i], k, "needs both match and max");
+        c.user_agent_caps.push_back({scalar(v[i]["match"], k + ".match"),
+                                     static_cast<unsigned>(get_uint(v[i]["max"], k + ".max", 0, 100000))});
+      }
+    }
+    return c;
+  }
+
+  timeouts_config timeouts(const YAML::Node& n, const std::string& path, timeouts_config t) const {
+    known_keys(n, path, {"connect", "client_header", "idle", "upstream_response"});
+    auto one = [&](const char* k, duration& d) {
+      if (auto v = n[k]) {
+        d = get_duration(v, join(path, k));
+        if (d.count() == 0) fail(v, join(path, k), "must be more than 0");
+      }
+    };
+    one("connect", t.connect);
+    one("client_header", t.client_header);
+    one("idle", t.idle);
+    one("upstream_response", t.upstream_response);
+    return t;
+  }
+
+  config top(const YAML::Node& root) const {
+    config c;
+    if (!root.IsDefined() || root.IsNull()) fail(root, "(top)", "the configuration is empty");
+    known_keys(root, "", {"listen", "threads", "upstreams", "routes", "interim", "timeouts",
+                          "limits", "log", "via"});
+    // Global sections first: routes inherit them.
+    if (auto v = root["interim"]) c.interim = interim(v, "interim", c.interim);
+    if (auto v = root["timeouts"]) c.timeouts = timeouts(v, "timeouts", c.timeouts);
+    if (auto v = root["limits"]) {
+      known_keys(v, "limits", {"max_header_bytes"});
+      if (auto m = v["max_header_bytes"])
+        c.limits.max_header_bytes = get_uint(m, "limits.max_header_bytes", 1024, 1 << 20);
+    }
+    if (auto v = root["threads"]) c.threads = static_cast<unsigned>(get_uint(v, "threads", 0, 256));
+    if (auto v = root["via"]) c.via = scalar(v, "via");
+    if (auto v = root["log"]) {
+      known_keys(v, "log", {"level", "access"});
+      if (auto l = v["level"]) {
+        c.log_level = scalar(l, "log.level");
+        if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error")
+          fail(l, "log.level", "must be debug, info, warn or error");
+      }
+      if (auto a = v["access"]) {
+        auto s = a.IsNull() ? std::string("off") : scalar(a, "log.access");
+        if (s == "off" || s == "false") c.access_log = access_log_format::off;
+        else if (s == "text") c.access_log = access_log_format::text;
+        else if (s == "json") c.access_log = access_log_format::json;
+        else fail(a, "log.access", "must be text, json or off");
+      }
+    }
+
+    auto listen = root["listen"];
+    if (!listen) fail(root, "listen", "missing (e.g. listen: [127.0.0.1:8080])");
+    auto addrs = listen.IsScalar() ? std::vector<YAML::Node>{listen} : std::vector<YAML::Node>{};
+    if (listen.IsSequence()) for (const auto& a : listen) addrs.push_back(a);
+    if (addrs.empty()) fail(listen, "listen", "must list at least one address");
+    for (std::size_t i = 0; i < addrs.size(); ++i)
+      c.listen.push_back(get_endpoint(addrs[i], "listen[" + std::to_string(i) + "]", true, true));
+
+    auto ups = root["upstreams"];
+    if (!ups) fail(root, "upstreams", "missing (e.g. upstreams: {app: {servers: [127.0.0.1:8081]}})");
+    if (!ups.IsMap() || ups.size() == 0) fail(ups, "upstreams", "must map names to {servers: [...]}");
+    for (const auto& kv : ups) {
+      upstream_config u;
+      u.name = kv.first.as<std::string>();
+      auto path = "upstreams." + u.name;
+      known_keys(kv.second, path, {"servers"});
+      auto s = kv.second["servers"];
+      if (!s) fail(kv.second, path + ".servers", "missing");
+      auto list = s.IsScalar() ? std::vector<YAML::Node>{s} : std::vector<YAML::Node>{};
+      if (s.IsSequence()) for (const auto& a : s) list.push_back(a);
+      if (list.empty()) fail(s, path + ".servers", "must list at least one HOST:PORT");
+      for (std::size_t i = 0; i < list.size(); ++i)
+        u.servers.push_back(get_endpoint(list[i], path + ".servers[" + std::to_string(i) + "]", false, false));
+      c.upstreams.push_back(std::move(u));
+    }
+
+    auto routes = root["routes"];
+    if (!routes) fail(root, "routes", "missing (e.g. routes: [{path_prefix: /, upstream: app}])");
+    if (!routes.IsSequence() || routes.size() == 0) fail(routes, "routes", "must be a non-empty list");
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      auto path = "routes[" + std::to_string(i) + "]";
+      const auto& r = routes[i];
+      known_keys(r, path, {"path_prefix", "upstream", "interim", "timeouts"});
+      route_config rc;
+      rc.interim = c.interim;
+      rc.timeouts = c.timeouts;
+      if (auto p = r["path_prefix"]) {
+        rc.path_prefix = scalar(p, path + ".path_prefix");
+        if (rc.path_prefix.empty() || rc.path_prefix.front() != '/')
+          fail(p, path + ".path_prefix", "must start with /");
+      }
+      auto u = r["upstream"];
+      if (!u) fail(r, path + ".upstream", "missing");
+      rc.upstream = scalar(u, path + ".upstream");
+      auto it = std::find_if(c.upstreams.begin(), c.upstreams.end(),
+                             [&](const upstream_config& x) { return x.name == rc.upstream; });
+      if (it == c.upstreams.end()) fail(u, path + ".upstream", "no upstream named '" + rc.upstream + "'");
+      rc.upstream_index = static_cast<std::size_t>(it - c.upstreams.begin());
+      if (auto v = r["interim"]) rc.interim = interim(v, path + ".interim", c.interim);
+      if (auto v = r["timeouts"]) rc.timeouts = timeouts(v, path + ".timeouts", c.timeouts);
+      c.routes.push_back(std::move(rc));
+    }
+    return c;
+  }
+};
+
+}  // namespace
+
+config parse_config(std::string_view text, std::string_view source) {
+  parser p{std::string(source)};
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    throw config_error(p.source + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg);
+  }
+  try {
+    return p.top(root);
+  } catch (const YAML::Exception& e) {  // e.g. a key that is not a scalar
+    throw config_error(p.source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+config load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw config_error(path + ": cannot open the file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path);
+}
+
+}  // namespace holdon

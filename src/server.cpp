@@ -1,0 +1,75 @@
+#include "holdon/server.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <stdexcept>
+
+#include "holdon/listener.hpp"
+#include "holdon/log.hpp"
+#include "holdon/worker.hpp"
+
+namespace holdon {
+
+server::server(std::shared_ptr<const config> cfg) : cfg_(std::move(cfg)) {
+  unsigned n = cfg_->threads ? cfg_->threads : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<worker>(cfg_, stats_));
+  listeners_.resize(n);
+  for (const auto& spec : cfg_->listen) {
+    tcp::endpoint ep(net::ip::make_address(spec.host), spec.port);
+    for (unsigned i = 0; i < n; ++i) {
+      try {
+        auto l = std::make_shared<listener>(*workers_[i], ep);
+        if (i == 0) ep = l->local_endpoint();  // port 0: the others share the chosen port
+        listeners_[i].push_back(std::move(l));
+      } catch (const std::exception& e) {
+        throw std::runtime_error("cannot listen on " + spec.text() + ": " + e.what());
+      }
+    }
+    endpoints_.push_back(ep);
+  }
+}
+
+server::~server() {
+  stop();
+  wait();
+}
+
+void server::start() {
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    for (auto& l : listeners_[i]) l->start();
+    threads_.emplace_back([w = workers_[i].get()] {
+      auto guard = net::make_work_guard(w->ioc);
+      w->ioc.run();
+    });
+  }
+  for (const auto& ep : endpoints_) {
+    auto host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+    log(log_level::info, "listening on http://" + host + ":" + std::to_string(ep.port()));
+  }
+}
+
+void server::stop() {
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    net::post(workers_[i]->ioc, [this, i] {
+      for (auto& l : listeners_[i]) l->stop();
+      workers_[i]->pool.clear();
+      workers_[i]->ioc.stop();
+    });
+  }
+}
+
+void server::wait() {
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+std::vector<tcp::endpoint> server::endpoints() const { return endpoints_; }
+
+std::size_t server::idle_upstream_connections() const {
+  std::size_t n = 0;
+  for (const auto& w : workers_) n += w->pool.idle();
+  return n;
+}
+
+}  // namespace holdon

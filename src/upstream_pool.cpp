@@ -1,0 +1,64 @@
+#include "holdon/upstream_pool.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace holdon {
+
+upstream_pool::upstream_pool(std::size_t upstreams, std::size_t max_idle)
+    : idle_(upstreams), next_(upstreams, 0), max_idle_(max_idle) {}
+
+namespace {
+// An idle HTTP/1.1 connection must be silent: EOF means the upstream closed it,
+// data means it sent something unasked. Either way it is not safe to reuse.
+bool still_usable(tcp::socket& s) {
+  char c;
+  auto n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+}  // namespace
+
+std::unique_ptr<upstream_conn> upstream_pool::lease(std::size_t upstream,
+                                                    std::chrono::steady_clock::duration max_idle) {
+  auto& list = idle_.at(upstream);
+  auto now = std::chrono::steady_clock::now();
+  while (!list.empty()) {
+    auto c = std::move(list.back());  // most recently used first: the warmest
+    list.pop_back();
+    if (now - c->idle_since < max_idle && still_usable(c->socket)) return c;
+    error_code ignored;
+    c->socket.close(ignored);
+  }
+  return nullptr;
+}
+
+void upstream_pool::release(std::unique_ptr<upstream_conn> c) {
+  auto& list = idle_.at(c->upstream);
+  if (list.size() >= max_idle_) {  // drop the coldest
+    error_code ignored;
+    list.front()->socket.close(ignored);
+    list.erase(list.begin());
+  }
+  c->idle_since = std::chrono::steady_clock::now();
+  list.push_back(std::move(c));
+}
+
+std::size_t upstream_pool::next_server(std::size_t upstream, std::size_t servers) {
+  auto& n = next_.at(upstream);
+  auto s = n % servers;
+  n = s + 1;
+  return s;
+}
+
+std::size_t upstream_pool::idle() const {
+  std::size_t n = 0;
+  for (const auto& l : idle_) n += l.size();
+  return n;
+}
+
+void upstream_pool::clear() {
+  for (auto& l : idle_) l.clear();
+}
+
+}  // namespace holdon
