@@ -91,7 +91,7 @@ struct parser {
 
   void known_keys(const YAML::Node& map, const std::string& path,
                   std::initializer_list<std::string_view> keys) const {
-    if (!map.IsMap()) fail(map, path, "must be a mapping");
+    if (!map.IsMap()) fail(map, path.empty() ? "(top)" : path, "must be a mapping");
     for (const auto& kv : map) {
       auto k = kv.first.as<std::string>();
       if (std::find(keys.begin(), keys.end(), k) != keys.end()) continue;
@@ -106,14 +106,14 @@ struct parser {
   }
 
   std::string scalar(const YAML::Node& n, const std::string& key) const {
-    if (!n.IsScalar()) fail(n, key, "must be a single value");
+    if (!n.IsScalar()) fail(n, key, n.IsSequence() ? "must be a single value, not a list" : "must be a single value, not a mapping");
     return n.Scalar();
   }
 
   duration get_duration(const YAML::Node& n, const std::string& key) const {
     auto s = scalar(n, key);
     auto d = parse_duration(s);
-    if (!d) fail(n, key, "bad duration '" + s + "' (use a whole number with ms, s or m, e.g. 500ms)");
+    if (!d) fail(n, key, "bad duration '" + s + "' (use a whole number with ms, s, m or h, e.g. 500ms)");
     return *d;
   }
 

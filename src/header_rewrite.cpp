@@ -39,6 +39,14 @@ void append_list(http::fields& f, std::string_view name, std::string_view value)
   f.set(name, all);
 }
 
+// Boost 1.81 knows no 103 and answers "<unknown-status>" for codes it lacks: an empty
+// reason phrase is valid HTTP, that text is not.
+std::string_view standard_reason(unsigned status) {
+  if (status == 103) return "Early Hints";
+  auto s = http::int_to_status(status);
+  return s == http::status::unknown ? std::string_view() : std::string_view(http::obsolete_reason(s));
+}
+
 std::string via_value(const forward_info& in) {
   std::string v = in.version == 10 ? "1.0 " : "1.1 ";
   v += in.via;
@@ -66,7 +74,7 @@ std::string interim_head(unsigned status, std::string_view reason, const http::f
   strip_hop_by_hop(f);
   f.erase(http::field::content_length);  // a 1xx has no body and carries no framing
   std::string s = "HTTP/1.1 " + std::to_string(status) + " ";
-  s += reason.empty() ? std::string_view(http::obsolete_reason(http::int_to_status(status))) : reason;
+  s += reason.empty() ? standard_reason(status) : reason;
   s += "\r\n";
   for (const auto& h : f) {
     s += std::string_view(h.name_string());

@@ -2,12 +2,15 @@
 
 namespace holdon {
 
-std::string_view target_path(std::string_view t) {
-  if (t.empty() || t.front() == '/' || t == "*") return t;
+std::string target_path(std::string_view t) {
+  if (t.empty() || t.front() == '/' || t == "*") return std::string(t);
   auto scheme = t.find("://");
-  if (scheme == std::string_view::npos) return t;
-  auto slash = t.find('/', scheme + 3);
-  return slash == std::string_view::npos ? std::string_view("/") : t.substr(slash);
+  if (scheme == std::string_view::npos) return std::string(t);
+  auto rest = t.substr(scheme + 3);
+  auto end = rest.find_first_of("/?#");  // the authority ends here, whatever follows
+  if (end == std::string_view::npos || rest[end] == '#') return "/";
+  if (rest[end] == '?') return "/" + std::string(rest.substr(end));
+  return std::string(rest.substr(end));
 }
 
 bool prefix_matches(std::string_view prefix, std::string_view path) {

@@ -1,5 +1,6 @@
 // route_table: pure. Request target -> the first route whose path prefix matches.
 #pragma once
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -8,8 +9,8 @@
 namespace holdon {
 
 // The path of a request target in origin-form ("/a/b?q") or absolute-form
-// ("http://h/a/b?q"); "*" (OPTIONS) stays "*".
-std::string_view target_path(std::string_view target);
+// ("http://h/a/b?q" -> "/a/b?q", "http://h?q" -> "/?q"); "*" (OPTIONS) stays "*".
+std::string target_path(std::string_view target);
 
 // A prefix "/dav" matches "/dav", "/dav/x" and "/dav?q" but not "/davx";
 // a prefix ending in "/" matches everything below it.

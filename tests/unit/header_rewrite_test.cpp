@@ -1,0 +1,247 @@
+// Unit tests for holdon's header rewriting: hop-by-hop removal (RFC 9110 §7.6.1),
+// Via / X-Forwarded-*, and the bytes of forwarded and generated interim responses.
+#include <doctest/doctest.h>
+
+#include <boost/beast/http/fields.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "holdon/header_rewrite.hpp"
+
+using namespace holdon;
+namespace http = boost::beast::http;
+
+namespace {
+
+using field_list = std::vector<std::pair<std::string, std::string>>;
+
+http::fields make(const field_list& in) {
+  http::fields f;
+  for (const auto& [name, value] : in) f.insert(name, value);
+  return f;
+}
+
+// Every field in wire order, names as stored.
+field_list dump(const http::fields& f) {
+  field_list out;
+  for (const auto& h : f) out.emplace_back(std::string(h.name_string()), std::string(h.value()));
+  return out;
+}
+
+// All values of one field name, in order.
+std::vector<std::string> values(const http::fields& f, std::string_view name) {
+  std::vector<std::string> out;
+  for (const auto& h : f)
+    if (boost::beast::iequals(h.name_string(), name)) out.emplace_back(h.value());
+  return out;
+}
+
+using strings = std::vector<std::string>;
+
+}  // namespace
+
+// ---------------------------------------------------------------- strip_hop_by_hop
+
+TEST_CASE("headers: hop-by-hop fields are removed, end-to-end fields keep their order") {
+  auto f = make({{"Host", "dav.example"},
+                 {"Connection", "keep-alive"},
+                 {"Accept", "*/*"},
+                 {"Keep-Alive", "timeout=5"},
+                 {"Proxy-Connection", "keep-alive"},
+                 {"TE", "trailers"},
+                 {"Depth", "1"},
+                 {"Transfer-Encoding", "chunked"},
+                 {"Upgrade", "websocket"},
+                 {"Content-Type", "application/xml"}});
+  strip_hop_by_hop(f);
+  CHECK(dump(f) == field_list{{"Host", "dav.example"},
+                              {"Accept", "*/*"},
+                              {"Depth", "1"},
+                              {"Content-Type", "application/xml"}});
+}
+
+TEST_CASE("headers: fields named by Connection are removed, case-insensitively, several tokens") {
+  auto f = make({{"Connection", "X-Trace ,  x-session-hint,close"},
+                 {"x-trace", "abc"},
+                 {"X-SESSION-HINT", "1"},
+                 {"X-Keep", "yes"}});
+  strip_hop_by_hop(f);
+  CHECK(dump(f) == field_list{{"X-Keep", "yes"}});
+}
+
+TEST_CASE("headers: tokens from adjacent Connection fields are all honoured") {
+  auto f = make({{"Connection", "X-A"}, {"Connection", "X-B"}, {"X-A", "1"}, {"X-B", "2"}, {"X-C", "3"}});
+  strip_hop_by_hop(f);
+  CHECK(dump(f) == field_list{{"X-C", "3"}});
+}
+
+TEST_CASE("headers: tokens from Connection fields separated by other fields are all honoured") {
+  // A sender may put the Connection lines anywhere in the head.
+  auto f = make({{"Connection", "close"},
+                 {"X-A", "1"},
+                 {"Accept", "*/*"},
+                 {"Connection", "X-A"},
+                 {"X-B", "2"},
+                 {"connection", "X-B"}});
+  strip_hop_by_hop(f);
+  CHECK(dump(f) == field_list{{"Accept", "*/*"}});
+}
+
+TEST_CASE("headers: Content-Length and Host survive even when Connection names them") {
+  auto f = make({{"Host", "dav.example"},
+                 {"Content-Length", "42"},
+                 {"Connection", "Content-Length, host, X-Drop"},
+                 {"X-Drop", "x"}});
+  strip_hop_by_hop(f);
+  CHECK(dump(f) == field_list{{"Host", "dav.example"}, {"Content-Length", "42"}});
+}
+
+TEST_CASE("headers: a head without hop-by-hop fields is left exactly as it was") {
+  field_list in{{"Host", "h"}, {"Destination", "http://h/b"}, {"Overwrite", "F"}, {"Content-Length", "0"}};
+  auto f = make(in);
+  strip_hop_by_hop(f);
+  CHECK(dump(f) == in);
+}
+
+// ---------------------------------------------------------------- requests
+
+TEST_CASE("headers: a request gets Via, X-Forwarded-For/Proto/Host and keeps Host") {
+  auto f = make({{"Host", "dav.example:8080"}, {"Connection", "keep-alive"}, {"Depth", "1"}});
+  rewrite_request_headers(f, {.client_ip = "203.0.113.7", .scheme = "http", .version = 11});
+  CHECK(values(f, "Host") == strings{"dav.example:8080"});
+  CHECK(values(f, "Via") == strings{"1.1 holdon"});
+  CHECK(values(f, "X-Forwarded-For") == strings{"203.0.113.7"});
+  CHECK(values(f, "X-Forwarded-Proto") == strings{"http"});
+  CHECK(values(f, "X-Forwarded-Host") == strings{"dav.example:8080"});
+  CHECK(values(f, "Depth") == strings{"1"});
+  CHECK(values(f, "Connection").empty());
+}
+
+TEST_CASE("headers: an HTTP/1.0 request gets Via 1.0 and the configured pseudonym") {
+  auto f = make({{"Host", "h"}});
+  rewrite_request_headers(f, {.client_ip = "10.0.0.1", .scheme = "http", .version = 10, .via = "edge-7"});
+  CHECK(values(f, "Via") == strings{"1.0 edge-7"});
+}
+
+TEST_CASE("headers: Via is appended to an existing Via as a list") {
+  auto f = make({{"Host", "h"}, {"Via", "1.1 cdn, 1.0 fred"}});
+  rewrite_request_headers(f, {.client_ip = "10.0.0.1"});
+  CHECK(values(f, "Via") == strings{"1.1 cdn, 1.0 fred, 1.1 holdon"});
+}
+
+TEST_CASE("headers: X-Forwarded-For is appended to the client's value") {
+  auto f = make({{"Host", "h"}, {"X-Forwarded-For", "198.51.100.1"}});
+  rewrite_request_headers(f, {.client_ip = "10.0.0.9"});
+  CHECK(values(f, "X-Forwarded-For") == strings{"198.51.100.1, 10.0.0.9"});
+}
+
+TEST_CASE("headers: two adjacent X-Forwarded-For fields are folded into one list") {
+  auto f = make({{"Host", "h"}, {"X-Forwarded-For", "198.51.100.1"}, {"x-forwarded-for", "198.51.100.2"}});
+  rewrite_request_headers(f, {.client_ip = "10.0.0.9"});
+  CHECK(values(f, "X-Forwarded-For") == strings{"198.51.100.1, 198.51.100.2, 10.0.0.9"});
+}
+
+TEST_CASE("headers: two X-Forwarded-For fields apart from each other are folded into one list") {
+  auto f = make({{"X-Forwarded-For", "198.51.100.1"},
+                 {"Host", "h"},
+                 {"Accept", "*/*"},
+                 {"X-Forwarded-For", "198.51.100.2"}});
+  rewrite_request_headers(f, {.client_ip = "10.0.0.9"});
+  CHECK(values(f, "X-Forwarded-For") == strings{"198.51.100.1, 198.51.100.2, 10.0.0.9"});
+}
+
+TEST_CASE("headers: X-Forwarded-Proto and X-Forwarded-Host overwrite the client's values") {
+  auto f = make({{"Host", "real.example"},
+                 {"X-Forwarded-Proto", "https"},
+                 {"X-Forwarded-Host", "spoofed.example"},
+                 {"X-Forwarded-Proto", "https"}});
+  rewrite_request_headers(f, {.client_ip = "10.0.0.9", .scheme = "http"});
+  CHECK(values(f, "X-Forwarded-Proto") == strings{"http"});
+  CHECK(values(f, "X-Forwarded-Host") == strings{"real.example"});
+}
+
+TEST_CASE("headers: without Host, a client's X-Forwarded-Host is not passed on") {
+  auto f = make({{"X-Forwarded-Host", "spoofed.example"}});
+  rewrite_request_headers(f, {.client_ip = "10.0.0.9"});
+  CHECK(values(f, "X-Forwarded-Host").empty());
+}
+
+TEST_CASE("headers: a request's hop-by-hop fields are removed before forwarding") {
+  auto f = make({{"Host", "h"},
+                 {"Connection", "Upgrade, X-Local"},
+                 {"Upgrade", "h2c"},
+                 {"X-Local", "1"},
+                 {"TE", "trailers"},
+                 {"Transfer-Encoding", "chunked"},
+                 {"Keep-Alive", "timeout=5"}});
+  rewrite_request_headers(f, {.client_ip = "10.0.0.9"});
+  for (auto name : {"Connection", "Upgrade", "X-Local", "TE", "Transfer-Encoding", "Keep-Alive"}) {
+    CAPTURE(name);
+    CHECK(values(f, name).empty());
+  }
+}
+
+// ---------------------------------------------------------------- responses
+
+TEST_CASE("headers: a response loses hop-by-hop fields and gains Via") {
+  auto f = make({{"Content-Type", "application/xml"},
+                 {"Connection", "close, X-Backend-Node"},
+                 {"X-Backend-Node", "n3"},
+                 {"Keep-Alive", "timeout=5"},
+                 {"Transfer-Encoding", "chunked"},
+                 {"Via", "1.1 apache"},
+                 {"ETag", "\"abc\""}});
+  rewrite_response_headers(f, {.version = 11});
+  CHECK(values(f, "Content-Type") == strings{"application/xml"});
+  CHECK(values(f, "ETag") == strings{"\"abc\""});
+  CHECK(values(f, "Via") == strings{"1.1 apache, 1.1 holdon"});
+  for (auto name : {"Connection", "X-Backend-Node", "Keep-Alive", "Transfer-Encoding"}) {
+    CAPTURE(name);
+    CHECK(values(f, name).empty());
+  }
+  CHECK(values(f, "X-Forwarded-For").empty());  // X-Forwarded-* is for requests only
+}
+
+TEST_CASE("headers: a response from an HTTP/1.0 upstream gets Via 1.0") {
+  auto f = make({{"Content-Length", "0"}});
+  rewrite_response_headers(f, {.version = 10});
+  CHECK(values(f, "Via") == strings{"1.0 holdon"});
+  CHECK(values(f, "Content-Length") == strings{"0"});
+}
+
+// ---------------------------------------------------------------- interim responses
+
+TEST_CASE("headers: a forwarded 103 has exactly its status line and end-to-end fields") {
+  auto f = make({{"Link", "</style.css>; rel=preload; as=style"}});
+  CHECK(interim_head(103, "Early Hints", f) ==
+        "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n");
+}
+
+TEST_CASE("headers: a forwarded 1xx loses hop-by-hop fields and Content-Length") {
+  auto f = make({{"Connection", "X-Hint"},
+                 {"Link", "</a.js>; rel=preload"},
+                 {"X-Hint", "1"},
+                 {"Content-Length", "0"},
+                 {"Transfer-Encoding", "chunked"},
+                 {"Link", "</b.css>; rel=preload"}});
+  CHECK(interim_head(103, "Early Hints", f) ==
+        "HTTP/1.1 103 Early Hints\r\nLink: </a.js>; rel=preload\r\nLink: </b.css>; rel=preload\r\n\r\n");
+  CHECK(values(f, "Content-Length") == strings{"0"});  // the upstream's fields are not modified
+}
+
+TEST_CASE("headers: a forwarded 1xx keeps the reason the upstream sent") {
+  CHECK(interim_head(102, "Still Working", http::fields{}) == "HTTP/1.1 102 Still Working\r\n\r\n");
+}
+
+TEST_CASE("headers: an empty reason falls back to the standard phrase") {
+  CHECK(interim_head(100, "", http::fields{}) == "HTTP/1.1 100 Continue\r\n\r\n");
+  CHECK(interim_head(102, "", http::fields{}) == "HTTP/1.1 102 Processing\r\n\r\n");
+  auto f = make({{"Link", "</s.css>; rel=preload"}});
+  CHECK(interim_head(103, "", f) == "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n");
+}
+
+TEST_CASE("headers: holdon's own keep-alive 102 is exactly a status line and an empty line") {
+  CHECK(keepalive_102 == "HTTP/1.1 102 Processing\r\n\r\n");
+  CHECK(keepalive_102 == interim_head(102, "Processing", http::fields{}));
+}
