@@ -12,12 +12,6 @@
 namespace holdon {
 namespace http = beast::http;
 
-namespace {
-// Pipelined bytes the watch may buffer while an exchange waits; past this, the
-// session stops reading (TCP pushes back) until the exchange is done.
-constexpr std::size_t watch_buffer_limit = 64 * 1024;
-}  // namespace
-
 client_session::client_session(tcp::socket socket, worker& w)
     : socket_(std::move(socket)), worker_(w), cfg_(w.cfg), timer_(socket_.get_executor()) {
   worker_.stats.client_connections.fetch_add(1, std::memory_order_relaxed);
@@ -113,7 +107,8 @@ void client_session::reply_and_close(unsigned status, std::string_view text) {
 }
 
 void client_session::start_watch() {
-  if (watching_ || closed_ || buffer_.size() >= watch_buffer_limit) return;
+  // With a pipelined request already buffered the client is evidently still there.
+  if (watching_ || closed_ || buffer_.size() > 0) return;
   watching_ = true;
   socket_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](error_code ec, std::size_t n) {
     self->on_watch(ec, n);
@@ -123,6 +118,13 @@ void client_session::start_watch() {
 void client_session::on_watch(error_code ec, std::size_t n) {
   watching_ = false;
   if (closed_) return;
+  if (ec == net::error::operation_aborted) {  // cancelled by on_exchange_done
+    if (next_after_watch_) {
+      next_after_watch_ = false;
+      next_request();
+    }
+    return;
+  }
   auto ex = current_.lock();
   if (ec) {
     // EOF or reset: the client left. An exchange still waiting is cancelled; one already
@@ -133,11 +135,7 @@ void client_session::on_watch(error_code ec, std::size_t n) {
     return;
   }
   buffer_.commit(n);  // a pipelined request: parsed once this exchange is done
-  if (ex) {
-    if (!ex->committed()) start_watch();
-    return;
-  }
-  if (next_after_watch_) {
+  if (!ex && next_after_watch_) {
     next_after_watch_ = false;
     next_request();
   }
@@ -147,8 +145,9 @@ void client_session::on_exchange_done(bool keep_alive) {
   current_.reset();
   if (!keep_alive || peer_closed_) return close();
   if (watching_) {
-    next_after_watch_ = true;  // the pending watch read resumes us
-    arm_timer(cfg_->timeouts.idle);
+    next_after_watch_ = true;  // the watch read, cancelled or completed, resumes us
+    error_code ignored;
+    socket_.cancel(ignored);  // nothing else is pending on the socket now
     return;
   }
   next_request();
@@ -156,6 +155,8 @@ void client_session::on_exchange_done(bool keep_alive) {
 
 void client_session::next_request() {
   parser_.reset();
+  // Nothing is pending on the socket here: safe to give back a body-sized buffer.
+  if (buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
   if (buffer_.size() > 0) return do_read_header();
   do_wait_request();
 }

@@ -149,6 +149,7 @@ void exchange::on_send_head(error_code ec) {
     return on_request_forwarded();
   }
   buf_ = std::make_unique<char[]>(relay_buffer_size);
+  s_->buffer_.reserve(relay_buffer_size);  // Beast reads at most the buffer's capacity per call
   do_read_request_body();
 }
 
@@ -318,6 +319,7 @@ void exchange::start_response() {
     return;
   }
   if (!buf_) buf_ = std::make_unique<char[]>(relay_buffer_size);
+  up_->buffer.reserve(relay_buffer_size);  // Beast reads at most the buffer's capacity per call
   // Body bytes already buffered (small responses): head and body leave in one write.
   if (up_->buffer.size() > 0 || ures_p_->is_done()) return do_read_response_body();
   http::async_write_header(s_->socket_, *cres_sr_, [self](error_code ec, std::size_t n) {
@@ -523,8 +525,12 @@ void exchange::finish(bool client_keep_alive) {
   watchdog_.cancel();
   bool reusable = up_ && up_->socket.is_open() && !upstream_broken_ && ures_p_ && ures_p_->is_done() && ures_p_->keep_alive() &&
                   ureq_sr_ && ureq_sr_->is_done() && up_->buffer.size() == 0;
-  if (reusable) s_->worker_.pool.release(std::move(up_));
-  else close_upstream();
+  if (reusable) {
+    up_->buffer.shrink_to_fit();  // idle connections hold no relay-sized memory
+    s_->worker_.pool.release(std::move(up_));
+  } else {
+    close_upstream();
+  }
   buf_.reset();
   log_access();
   s_->on_exchange_done(client_keep_alive);

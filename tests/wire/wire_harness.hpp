@@ -1,0 +1,114 @@
+// wire_harness: blocking loopback sockets for wire tests. A holdon server runs in-process
+// on its own threads; a scripted fake upstream runs one thread per connection; the test
+// thread is the client and asserts on the exact bytes it receives.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "holdon/server.hpp"
+
+namespace wire {
+
+using namespace std::chrono_literals;
+using clock = std::chrono::steady_clock;
+using ms = std::chrono::milliseconds;
+
+// A one-shot event between threads (a test never sleeps to synchronise).
+class event {
+ public:
+  void set();
+  bool wait(ms timeout);  // true if set within timeout
+  bool is_set();
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool set_ = false;
+};
+
+// Owns a connected TCP socket; reads keep what they over-read in `pending`.
+struct conn {
+  explicit conn(int fd = -1) : fd(fd) {}
+  conn(conn&& o) noexcept : fd(o.fd), pending(std::move(o.pending)) { o.fd = -1; }
+  ~conn();
+  int fd;
+  std::string pending;
+
+  void send(std::string_view bytes);
+  // Reads until `delim` is in the data; returns everything up to and including it.
+  // Throws std::runtime_error on EOF or timeout.
+  std::string read_until(std::string_view delim, ms timeout = 5000ms);
+  std::string read_exact(std::size_t n, ms timeout = 5000ms);
+  // Reads until the peer closes; returns all bytes. Throws on timeout.
+  std::string read_to_eof(ms timeout = 5000ms);
+  // True if the peer closes (EOF/reset) within timeout with no further bytes.
+  bool closed_within(ms timeout);
+  void shutdown_write();
+};
+
+conn connect_to(std::uint16_t port);
+std::uint16_t unused_port();  // a loopback port nothing listens on (bound, then closed)
+
+// A parsed HTTP message head (request or response) with its raw bytes.
+struct head {
+  std::string raw;     // including the final CRLFCRLF
+  std::string start;   // first line
+  int status = 0;      // responses
+  std::string method;  // requests
+  std::string target;
+  clock::time_point at;
+  std::string header(std::string_view name) const;  // first value, case-insensitive; "" if none
+};
+head read_head(conn& c, ms timeout = 5000ms);
+// Body per Content-Length or chunked (decoded); "" if neither. `chunked_raw` gets the wire form.
+std::string read_body(conn& c, const head& h, ms timeout = 5000ms);
+
+// Scripted upstream: each accepted connection runs `script` on its own thread.
+class fake_upstream {
+ public:
+  using script = std::function<void(conn&)>;
+  explicit fake_upstream(script s);
+  ~fake_upstream();
+  std::uint16_t port() const { return port_; }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  script script_;
+  std::atomic<int> accepted_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
+  std::mutex m_;
+  std::vector<std::thread> workers_;
+};
+
+// holdon in-process, listening on 127.0.0.1:0, with `upstream_port` as upstream "app".
+// `extra_yaml` is appended to the generated config (interim/timeouts/limits sections).
+class proxy {
+ public:
+  proxy(std::uint16_t upstream_port, const std::string& extra_yaml, unsigned threads = 1);
+  ~proxy();
+  std::uint16_t port() const { return port_; }
+  holdon::metrics& stats() { return server_->stats(); }
+  conn connect() const { return connect_to(port_); }
+
+ private:
+  std::unique_ptr<holdon::server> server_;
+  std::uint16_t port_ = 0;
+};
+
+// Waits (bounded) until pred() holds; for counters that settle after an event.
+bool eventually(const std::function<bool()>& pred, ms timeout = 3000ms);
+
+std::string response(int status, std::string_view body, std::string_view extra_headers = "");
+
+}  // namespace wire
