@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# cli_check.sh HOLDON SOURCE_DIR - `holdon --check` accepts the shipped config and rejects bad
+# ones with exit code 2 and a message naming the file, the line and the key.
+set -u
+holdon=$1; src=$2
+pass=0; fail=0
+ok() { pass=$((pass+1)); echo "ok: $*"; }
+bad() { fail=$((fail+1)); echo "FAIL: $*"; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+out=$("$holdon" --check -c "$src/conf/holdon.yaml" 2>&1); rc=$?
+[ $rc = 0 ] && ok "conf/holdon.yaml is valid ($out)" || bad "conf/holdon.yaml rejected: rc=$rc $out"
+
+expect_error() {  # NAME EXPECTED-SUBSTRING YAML
+  printf '%s\n' "$3" > "$tmp/$1.yaml"
+  out=$("$holdon" --check -c "$tmp/$1.yaml" 2>&1); rc=$?
+  if [ $rc = 2 ] && [[ "$out" == *"$2"* ]]; then ok "$1: rc=2, $out"; else bad "$1: rc=$rc, wanted '$2' in: $out"; fi
+}
+base='listen: [127.0.0.1:8080]
+upstreams: {app: {servers: [127.0.0.1:8081]}}
+routes: [{path_prefix: /, upstream: app}]'
+expect_error unknown-key "unknown-key.yaml:4: interim.frist_after: unknown key" "$base
+interim: {frist_after: 1s}"
+expect_error bad-duration "bad-duration.yaml:5: timeouts.connect: bad duration '5 seconds'" "$base
+timeouts:
+  connect: 5 seconds"
+expect_error bad-address "bad-address.yaml:1: listen[0]: bad address" 'listen: [127.0.0.1:80800]
+upstreams: {app: {servers: [127.0.0.1:8081]}}
+routes: [{path_prefix: /, upstream: app}]'
+expect_error wrong-type "wrong-type.yaml:4: limits.max_header_bytes: must be a single value, not a list" "$base
+limits: {max_header_bytes: [1]}"
+out=$("$holdon" --check -c "$tmp/no-such.yaml" 2>&1); rc=$?
+[ $rc = 2 ] && [[ "$out" == *"no-such.yaml: cannot open"* ]] && ok "missing file: rc=2" || bad "missing file: rc=$rc $out"
+out=$("$holdon" --version); [[ "$out" == "holdon "* ]] && ok "--version: $out" || bad "--version: $out"
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
