@@ -28,6 +28,10 @@ bool idempotent(http::verb v) {
   }
 }
 
+// Not std::make_unique: that zeroes 64 KiB per body, which was half of all instructions
+// per request in a callgrind profile. Every byte is written before it is read.
+std::unique_ptr<char[]> relay_buffer() { return std::unique_ptr<char[]>(new char[relay_buffer_size]); }
+
 template <class Ms>
 long long ms(Ms d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
@@ -148,7 +152,7 @@ void exchange::on_send_head(error_code ec) {
     s_->start_watch();
     return on_request_forwarded();
   }
-  buf_ = std::make_unique<char[]>(relay_buffer_size);
+  buf_ = relay_buffer();
   s_->buffer_.reserve(relay_buffer_size);  // Beast reads at most the buffer's capacity per call
   do_read_request_body();
 }
@@ -318,7 +322,7 @@ void exchange::start_response() {
     });
     return;
   }
-  if (!buf_) buf_ = std::make_unique<char[]>(relay_buffer_size);
+  if (!buf_) buf_ = relay_buffer();
   up_->buffer.reserve(relay_buffer_size);  // Beast reads at most the buffer's capacity per call
   // Body bytes already buffered (small responses): head and body leave in one write.
   if (up_->buffer.size() > 0 || ures_p_->is_done()) return do_read_response_body();
