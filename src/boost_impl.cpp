@@ -3,3 +3,4 @@
 // which keeps incremental builds fast.
 #include <boost/asio/impl/src.hpp>
 #include <boost/beast/src.hpp>
+#include <boost/asio/ssl/impl/src.hpp>

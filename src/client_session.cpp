@@ -12,20 +12,47 @@
 namespace holdon {
 namespace http = beast::http;
 
-client_session::client_session(tcp::socket socket, worker& w)
-    : socket_(std::move(socket)), worker_(w), cfg_(w.cfg), timer_(socket_.get_executor()) {
+namespace {
+stream make_stream(tcp::socket s, net::ssl::context* tls) {
+  if (tls) return stream(std::move(s), *tls);
+  return stream(std::move(s));
+}
+}  // namespace
+
+client_session::client_session(tcp::socket socket, worker& w, net::ssl::context* tls)
+    : socket_(make_stream(std::move(socket), tls)),
+      worker_(w),
+      cfg_(w.cfg),
+      timer_(socket_.get_executor()),
+      scheme_(tls ? "https" : "http") {
   worker_.stats.client_connections.fetch_add(1, std::memory_order_relaxed);
   error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
+  auto ep = socket_.socket().remote_endpoint(ec);
   client_ip_ = ec ? "unknown" : ep.address().to_string();
-  socket_.set_option(tcp::no_delay(true), ec);
+  socket_.socket().set_option(tcp::no_delay(true), ec);
 }
 
 client_session::~client_session() {
   worker_.stats.client_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void client_session::start() { do_read_header(); }
+void client_session::start() {
+  if (socket_.is_tls()) return do_handshake();
+  do_read_header();
+}
+
+void client_session::do_handshake() {
+  arm_timer(cfg_->timeouts.client_header);  // a handshake is part of the first request's head
+  socket_.tls().async_handshake(net::ssl::stream_base::server, [self = shared_from_this()](error_code ec) {
+    self->disarm_timer();
+    if (self->closed_) return;
+    if (ec) {
+      log(log_level::debug, "client " + self->client_ip_ + ": TLS handshake failed: " + ec.message());
+      return self->close();
+    }
+    self->do_read_header();
+  });
+}
 
 void client_session::arm_timer(duration d) {
   unsigned seq = ++timer_seq_;
@@ -44,7 +71,18 @@ void client_session::disarm_timer() {
 void client_session::do_wait_request() {
   // Between requests the idle timeout applies; once a byte arrives, the header timeout.
   arm_timer(cfg_->timeouts.idle);
-  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+  if (socket_.is_tls()) {
+    // Readable TCP is not a readable TLS stream (a record may hold several requests, or
+    // none): read through TLS instead, at the cost of a buffer while idle.
+    socket_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](error_code ec, std::size_t n) {
+      if (self->closed_) return;
+      if (ec) return self->close();
+      self->buffer_.commit(n);
+      self->do_read_header();
+    });
+    return;
+  }
+  socket_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
     if (self->closed_) return;
     if (ec) return self->close();
     self->do_read_header();
@@ -81,7 +119,8 @@ void client_session::on_read_header(error_code ec) {
     return reply_and_close(501, "only Transfer-Encoding: chunked is accepted");
   if (req.method() == http::verb::connect) return reply_and_close(501, "CONNECT is not supported");
 
-  const auto* route = match_route(cfg_->routes, req.target());
+  const auto* route = select_route(cfg_->routes, request_host(req[http::field::host], req.target()),
+                                   req.method_string(), req.target());
   if (!route) return reply_and_close(404, "no route for this path");
 
   request_facts facts;

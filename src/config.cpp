@@ -200,6 +200,83 @@ struct parser {
     return t;
   }
 
+  // ---- issue 7: TLS listeners, upstream balancing/health/TLS, route host and method match
+
+  std::string origin(const YAML::Node& n, const std::string& key) const {
+    auto line = n.IsDefined() && !n.Mark().is_null() ? ":" + std::to_string(n.Mark().line + 1) : "";
+    return source + line + ": " + key;
+  }
+
+  bool get_bool(const YAML::Node& n, const std::string& key) const {
+    auto s = scalar(n, key);
+    if (s == "true") return true;
+    if (s == "false") return false;
+    fail(n, key, "must be true or false, got '" + s + "'");
+  }
+
+  std::string get_path(const YAML::Node& n, const std::string& key) const {
+    auto s = scalar(n, key);
+    if (s.empty()) fail(n, key, "must name a file");
+    return s;
+  }
+
+  listen_tls_config listen_tls(const YAML::Node& n, const std::string& path) const {
+    known_keys(n, path, {"certificates"});
+    auto certs = n["certificates"];
+    if (!certs) fail(n, path + ".certificates", "missing (e.g. certificates: [{cert: a.pem, key: a.key}])");
+    if (!certs.IsSequence() || certs.size() == 0)
+      fail(certs, path + ".certificates", "must be a non-empty list of {cert: FILE, key: FILE}");
+    listen_tls_config t;
+    for (std::size_t i = 0; i < certs.size(); ++i) {
+      auto k = path + ".certificates[" + std::to_string(i) + "]";
+      known_keys(certs[i], k, {"cert", "key"});
+      if (!certs[i]["cert"] || !certs[i]["key"]) fail(certs[i], k, "needs both cert and key");
+      t.certificates.push_back({get_path(certs[i]["cert"], k + ".cert"), get_path(certs[i]["key"], k + ".key"),
+                                origin(certs[i], k)});
+    }
+    return t;
+  }
+
+  void upstream_extras(const YAML::Node& n, const std::string& path, upstream_config& u) const {
+    if (auto b = n["balance"]) {
+      auto s = scalar(b, path + ".balance");
+      if (s == "round_robin") u.balance = balance_mode::round_robin;
+      else if (s == "least_in_flight") u.balance = balance_mode::least_in_flight;
+      else fail(b, path + ".balance", "must be round_robin or least_in_flight, got '" + s + "'");
+    }
+    if (auto v = n["fail_threshold"])
+      u.fail_threshold = static_cast<unsigned>(get_uint(v, path + ".fail_threshold", 1, 1000));
+    if (auto v = n["fail_backoff"]) u.fail_backoff = get_duration(v, path + ".fail_backoff");
+    if (auto t = n["tls"]) {
+      auto k = path + ".tls";
+      u.tls.enabled = true;
+      u.tls.origin = origin(t, k);
+      if (t.IsNull()) return;  // `tls:` alone: verify against the system store
+      known_keys(t, k, {"ca_file", "server_name", "insecure_skip_verify"});
+      if (auto v = t["ca_file"]) u.tls.ca_file = get_path(v, k + ".ca_file");
+      if (auto v = t["server_name"]) u.tls.server_name = scalar(v, k + ".server_name");
+      if (auto v = t["insecure_skip_verify"]) u.tls.insecure_skip_verify = get_bool(v, k + ".insecure_skip_verify");
+    }
+  }
+
+  void route_match(const YAML::Node& r, const std::string& path, route_config& rc) const {
+    if (auto h = r["host"]) {
+      rc.hosts = get_strings(h, path + ".host");
+      for (const auto& x : rc.hosts)
+        if (x.empty() || x.find_first_of(" /") != std::string::npos || (x.find('*') != std::string::npos && x.rfind("*.", 0) != 0) ||
+            x.find('*', 1) != std::string::npos)
+          fail(h, path + ".host", "bad host '" + x + "' (expected a.example.com, *.example.com or a.example.com:8443)");
+    }
+    if (auto m = r["methods"]) {
+      rc.methods = get_strings(m, path + ".methods");
+      if (rc.methods.empty()) fail(m, path + ".methods", "must list at least one method");
+      for (const auto& x : rc.methods)
+        if (x.empty() || x.find_first_of(" \t/:") != std::string::npos)
+          fail(m, path + ".methods", "bad method '" + x + "'");
+    }
+    if (auto d = r["default"]) rc.is_default = get_bool(d, path + ".default");
+  }
+
   config top(const YAML::Node& root) const {
     config c;
     if (!root.IsDefined() || root.IsNull()) fail(root, "(top)", "the configuration is empty");
@@ -236,8 +313,18 @@ struct parser {
     auto addrs = listen.IsScalar() ? std::vector<YAML::Node>{listen} : std::vector<YAML::Node>{};
     if (listen.IsSequence()) for (const auto& a : listen) addrs.push_back(a);
     if (addrs.empty()) fail(listen, "listen", "must list at least one address");
-    for (std::size_t i = 0; i < addrs.size(); ++i)
-      c.listen.push_back(get_endpoint(addrs[i], "listen[" + std::to_string(i) + "]", true, true));
+    for (std::size_t i = 0; i < addrs.size(); ++i) {
+      auto key = "listen[" + std::to_string(i) + "]";
+      if (addrs[i].IsMap()) {  // {address: IP:PORT, tls: {...}}
+        known_keys(addrs[i], key, {"address", "tls"});
+        if (!addrs[i]["address"]) fail(addrs[i], key + ".address", "missing");
+        c.listen.push_back(get_endpoint(addrs[i]["address"], key + ".address", true, true));
+        c.listen_tls.push_back(addrs[i]["tls"] ? listen_tls(addrs[i]["tls"], key + ".tls") : listen_tls_config{});
+        continue;
+      }
+      c.listen.push_back(get_endpoint(addrs[i], key, true, true));
+      c.listen_tls.emplace_back();
+    }
 
     auto ups = root["upstreams"];
     if (!ups) fail(root, "upstreams", "missing (e.g. upstreams: {app: {servers: [127.0.0.1:8081]}})");
@@ -246,7 +333,8 @@ struct parser {
       upstream_config u;
       u.name = kv.first.as<std::string>();
       auto path = "upstreams." + u.name;
-      known_keys(kv.second, path, {"servers"});
+      known_keys(kv.second, path, {"servers", "balance", "fail_threshold", "fail_backoff", "tls"});
+      upstream_extras(kv.second, path, u);
       auto s = kv.second["servers"];
       if (!s) fail(kv.second, path + ".servers", "missing");
       auto list = s.IsScalar() ? std::vector<YAML::Node>{s} : std::vector<YAML::Node>{};
@@ -263,8 +351,11 @@ struct parser {
     for (std::size_t i = 0; i < routes.size(); ++i) {
       auto path = "routes[" + std::to_string(i) + "]";
       const auto& r = routes[i];
-      known_keys(r, path, {"path_prefix", "upstream", "interim", "timeouts"});
+      known_keys(r, path, {"host", "methods", "default", "path_prefix", "upstream", "interim", "timeouts"});
       route_config rc;
+      route_match(r, path, rc);
+      if (rc.is_default && std::any_of(c.routes.begin(), c.routes.end(), [](const route_config& x) { return x.is_default; }))
+        fail(r["default"], path + ".default", "only one route can be the default");
       rc.interim = c.interim;
       rc.timeouts = c.timeouts;
       if (auto p = r["path_prefix"]) {

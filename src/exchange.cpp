@@ -63,7 +63,7 @@ void exchange::start() {
   ureq_.method_string(req.method_string());
   ureq_.target(target_path(req.target()));
   for (const auto& f : req) ureq_.insert(f.name(), f.name_string(), f.value());
-  rewrite_request_headers(ureq_.base(), {s_->client_ip_, "http", req.version(), s_->cfg_->via});
+  rewrite_request_headers(ureq_.base(), {s_->client_ip_, s_->scheme_, req.version(), s_->cfg_->via});
   if (s_->parser_->chunked()) ureq_.chunked(true);
   if (ureq_.find(http::field::host) == ureq_.end()) {  // HTTP/1.0 without Host
     const auto& up = s_->cfg_->upstreams[route_.upstream_index];
@@ -74,7 +74,9 @@ void exchange::start() {
   ureq_.body().more = has_request_body_;
   ureq_sr_.emplace(ureq_);
 
-  up_ = s_->worker_.pool.lease(route_.upstream_index, route_.timeouts.idle);
+  // The first pick always names a server (out ones too, when all are out).
+  bind_server(*s_->worker_.balance.pick(route_.upstream_index, clock::now()));
+  up_ = s_->worker_.pool.lease(route_.upstream_index, server_, route_.timeouts.idle);
   reused_ = up_ != nullptr;
   if (reused_) return do_send_head();
   do_connect();
@@ -83,45 +85,96 @@ void exchange::start() {
 void exchange::do_connect() {
   auto& w = s_->worker_;
   const auto& up = s_->cfg_->upstreams[route_.upstream_index];
-  up_ = std::make_unique<upstream_conn>(s_->socket_.get_executor());
+  auto* tls = w.tls ? w.tls->upstreams[route_.upstream_index].get() : nullptr;
+  up_ = tls ? std::make_unique<upstream_conn>(s_->socket_.get_executor(), tls->context())
+            : std::make_unique<upstream_conn>(s_->socket_.get_executor());
   up_->upstream = route_.upstream_index;
-  up_->server = w.pool.next_server(route_.upstream_index, up.servers.size());
+  up_->server = server_;
   const auto& ep = up.servers[up_->server];
   set_deadline(route_.timeouts.connect, deadline_kind::connect);
+  unsigned attempt = ++attempt_;
   error_code ec;
   auto addr = net::ip::make_address(ep.host, ec);
   if (!ec) {
-    up_->socket.async_connect(tcp::endpoint(addr, ep.port),
-                              [self = shared_from_this()](error_code e) { self->on_connect(e); });
+    up_->socket.socket().async_connect(tcp::endpoint(addr, ep.port), [self = shared_from_this(), attempt](error_code e) {
+      if (attempt == self->attempt_) self->on_connect(e);
+    });
     return;
   }
   resolver_.emplace(s_->socket_.get_executor());
   resolver_->async_resolve(ep.host, std::to_string(ep.port),
-                           [self = shared_from_this()](error_code e, tcp::resolver::results_type r) {
-                             self->on_resolved(e, std::move(r));
+                           [self = shared_from_this(), attempt](error_code e, tcp::resolver::results_type r) {
+                             if (attempt == self->attempt_) self->on_resolved(e, std::move(r));
                            });
 }
 
 void exchange::on_resolved(error_code ec, tcp::resolver::results_type r) {
   if (done_ || committed_) return;
-  if (ec) {
-    s_->worker_.stats.upstream_connect_errors.fetch_add(1, std::memory_order_relaxed);
-    return fail(502, "cannot resolve the upstream: " + ec.message());
-  }
-  net::async_connect(up_->socket, r, [self = shared_from_this()](error_code e, const tcp::endpoint&) {
-    self->on_connect(e);
+  if (ec) return on_connect_failed(502, "cannot resolve the upstream: " + ec.message());
+  net::async_connect(up_->socket.socket(), r, [self = shared_from_this(), attempt = attempt_](error_code e, const tcp::endpoint&) {
+    if (attempt == self->attempt_) self->on_connect(e);
   });
 }
 
 void exchange::on_connect(error_code ec) {
   if (done_ || committed_) return;
-  if (ec) {
-    s_->worker_.stats.upstream_connect_errors.fetch_add(1, std::memory_order_relaxed);
-    upstream_broken_ = true;
-    return fail(502, "upstream connect failed: " + ec.message());
-  }
-  up_->socket.set_option(tcp::no_delay(true), ec);
+  if (ec) return on_connect_failed(502, "upstream connect failed: " + ec.message());
+  up_->socket.socket().set_option(tcp::no_delay(true), ec);
+  if (up_->socket.is_tls()) return do_upstream_handshake();
+  s_->worker_.balance.on_success(route_.upstream_index, server_);
   do_send_head();
+}
+
+// Under the connect deadline: a server that accepts TCP but never finishes TLS is as
+// unreachable as one that refuses.
+void exchange::do_upstream_handshake() {
+  error_code ec;
+  const auto& ep = s_->cfg_->upstreams[route_.upstream_index].servers[server_];
+  s_->worker_.tls->upstreams[route_.upstream_index]->prepare(up_->socket.tls(), ep, ec);
+  if (ec) return on_connect_failed(502, "TLS set-up for the upstream failed: " + ec.message());
+  up_->socket.tls().async_handshake(net::ssl::stream_base::client, [self = shared_from_this(), attempt = attempt_](error_code e) {
+    if (attempt != self->attempt_ || self->done_ || self->committed_) return;
+    if (e) return self->on_connect_failed(502, "TLS handshake with the upstream failed: " + e.message());
+    self->s_->worker_.balance.on_success(self->route_.upstream_index, self->server_);
+    self->do_send_head();
+  });
+}
+
+// Nothing of the request reached the upstream, so any request, idempotent or not, may
+// go to the next server; each server is tried at most once per exchange.
+void exchange::on_connect_failed(unsigned status, std::string_view why) {
+  auto& w = s_->worker_;
+  auto now = clock::now();
+  w.stats.upstream_connect_errors.fetch_add(1, std::memory_order_relaxed);
+  w.balance.on_failure(route_.upstream_index, server_, now);
+  tried_.push_back(server_);
+  auto next = w.balance.pick(route_.upstream_index, now, tried_);
+  if (!next) {
+    upstream_broken_ = true;
+    return fail(status, why);
+  }
+  log(log_level::debug, std::string(why) + "; trying the next server");
+  w.stats.upstream_retries.fetch_add(1, std::memory_order_relaxed);
+  close_upstream();
+  retired_.push_back(std::move(up_));
+  unbind_server();
+  bind_server(*next);
+  up_ = w.pool.lease(route_.upstream_index, server_, route_.timeouts.idle);
+  reused_ = up_ != nullptr;
+  if (reused_) return do_send_head();
+  do_connect();
+}
+
+void exchange::bind_server(std::size_t server) {
+  server_ = server;
+  bound_ = true;
+  s_->worker_.balance.acquire(route_.upstream_index, server_);
+}
+
+void exchange::unbind_server() {
+  if (!bound_) return;
+  bound_ = false;
+  s_->worker_.balance.release(route_.upstream_index, server_);
 }
 
 void exchange::do_send_head() {
@@ -449,9 +502,7 @@ void exchange::on_watchdog(error_code ec) {
 void exchange::on_timeout() {
   switch (deadline_kind_) {
     case deadline_kind::connect:
-      s_->worker_.stats.upstream_connect_errors.fetch_add(1, std::memory_order_relaxed);
-      upstream_broken_ = true;
-      return fail(504, "upstream connect timed out");
+      return on_connect_failed(504, "upstream connect timed out");
     case deadline_kind::response:
       if (committed_) return;
       s_->worker_.stats.upstream_timeouts.fetch_add(1, std::memory_order_relaxed);
@@ -476,7 +527,7 @@ bool exchange::retry_stale_connection() {
   reused_ = false;
   s_->worker_.stats.upstream_retries.fetch_add(1, std::memory_order_relaxed);
   close_upstream();
-  retired_ = std::move(up_);
+  retired_.push_back(std::move(up_));
   ureq_sr_.emplace(ureq_);
   do_connect();
   return true;
@@ -524,6 +575,7 @@ void exchange::close_upstream() {
 void exchange::finish(bool client_keep_alive) {
   if (done_) return;
   done_ = true;
+  unbind_server();
   ++keepalive_seq_;
   keepalive_timer_.cancel();
   watchdog_.cancel();

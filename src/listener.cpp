@@ -5,11 +5,12 @@
 
 #include "holdon/client_session.hpp"
 #include "holdon/log.hpp"
+#include "holdon/tls.hpp"
 
 namespace holdon {
 
-listener::listener(worker& w, const tcp::endpoint& ep)
-    : worker_(w), acceptor_(w.ioc), backoff_(w.ioc) {
+listener::listener(worker& w, const tcp::endpoint& ep, server_tls* tls)
+    : worker_(w), tls_(tls), acceptor_(w.ioc), backoff_(w.ioc) {
   acceptor_.open(ep.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   int one = 1;
@@ -38,7 +39,8 @@ void listener::do_accept() {
       });
       return;
     }
-    std::make_shared<client_session>(std::move(s), self->worker_)->start();
+    auto* ctx = self->tls_ ? &self->tls_->context() : nullptr;
+    std::make_shared<client_session>(std::move(s), self->worker_, ctx)->start();
     self->do_accept();
   });
 }

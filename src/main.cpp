@@ -10,6 +10,7 @@
 #include "holdon/config.hpp"
 #include "holdon/log.hpp"
 #include "holdon/server.hpp"
+#include "holdon/tls.hpp"
 
 namespace {
 constexpr const char* usage =
@@ -49,6 +50,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (check) {
+    try {
+      holdon::tls_contexts files(*cfg);  // certificates, keys and CA files load, keys match
+    } catch (const holdon::config_error& e) {
+      std::cerr << "holdon: config error: " << e.what() << "\n";
+      return 2;
+    }
     std::cout << "holdon: " << path << " is valid\n";
     return 0;
   }
@@ -78,6 +85,9 @@ int main(int argc, char** argv) {
     }
     srv.stop();
     srv.wait();
+  } catch (const holdon::config_error& e) {  // e.g. a certificate file that does not load
+    std::cerr << "holdon: config error: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "holdon: " << e.what() << "\n";
     return 1;

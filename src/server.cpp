@@ -14,11 +14,14 @@ server::server(std::shared_ptr<const config> cfg) : cfg_(std::move(cfg)) {
   unsigned n = cfg_->threads ? cfg_->threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<worker>(cfg_, stats_));
   listeners_.resize(n);
-  for (const auto& spec : cfg_->listen) {
+  auto tls = std::make_shared<tls_contexts>(*cfg_);  // config_error: a key file or the like
+  for (auto& w : workers_) w->tls = tls;
+  for (std::size_t a = 0; a < cfg_->listen.size(); ++a) {
+    const auto& spec = cfg_->listen[a];
     tcp::endpoint ep(net::ip::make_address(spec.host), spec.port);
     for (unsigned i = 0; i < n; ++i) {
       try {
-        auto l = std::make_shared<listener>(*workers_[i], ep);
+        auto l = std::make_shared<listener>(*workers_[i], ep, tls->listeners[a].get());
         if (i == 0) ep = l->local_endpoint();  // port 0: the others share the chosen port
         listeners_[i].push_back(std::move(l));
       } catch (const std::exception& e) {
@@ -42,9 +45,12 @@ void server::start() {
       w->ioc.run();
     });
   }
-  for (const auto& ep : endpoints_) {
+  for (std::size_t a = 0; a < endpoints_.size(); ++a) {
+    const auto& ep = endpoints_[a];
     auto host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
-    log(log_level::info, "listening on http://" + host + ":" + std::to_string(ep.port()));
+    bool https = a < cfg_->listen_tls.size() && cfg_->listen_tls[a].enabled();
+    log(log_level::info, std::string("listening on ") + (https ? "https://" : "http://") + host + ":" +
+                             std::to_string(ep.port()));
   }
 }
 

@@ -12,7 +12,8 @@ upstream_pool::upstream_pool(std::size_t upstreams, std::size_t max_idle)
 namespace {
 // An idle HTTP/1.1 connection must be silent: EOF means the upstream closed it,
 // data means it sent something unasked. Either way it is not safe to reuse.
-bool still_usable(tcp::socket& s) {
+bool still_usable(stream& st) {
+  auto& s = st.socket();
   char c;
   auto n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -26,6 +27,21 @@ std::unique_ptr<upstream_conn> upstream_pool::lease(std::size_t upstream,
   while (!list.empty()) {
     auto c = std::move(list.back());  // most recently used first: the warmest
     list.pop_back();
+    if (now - c->idle_since < max_idle && still_usable(c->socket)) return c;
+    error_code ignored;
+    c->socket.close(ignored);
+  }
+  return nullptr;
+}
+
+std::unique_ptr<upstream_conn> upstream_pool::lease(std::size_t upstream, std::size_t server,
+                                                    std::chrono::steady_clock::duration max_idle) {
+  auto& list = idle_.at(upstream);
+  auto now = std::chrono::steady_clock::now();
+  for (auto i = list.size(); i-- > 0;) {  // most recently used first: the warmest
+    if (list[i]->server != server) continue;
+    auto c = std::move(list[i]);
+    list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
     if (now - c->idle_since < max_idle && still_usable(c->socket)) return c;
     error_code ignored;
     c->socket.close(ignored);

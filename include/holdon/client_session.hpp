@@ -12,6 +12,7 @@
 #include <string>
 
 #include "holdon/net.hpp"
+#include "holdon/stream.hpp"
 #include "holdon/worker.hpp"
 
 namespace holdon {
@@ -20,7 +21,8 @@ class exchange;
 
 class client_session : public std::enable_shared_from_this<client_session> {
  public:
-  client_session(tcp::socket socket, worker& w);
+  // `tls`: the listener's context; the session does the TLS handshake first.
+  client_session(tcp::socket socket, worker& w, net::ssl::context* tls = nullptr);
   ~client_session();
   void start();
 
@@ -28,6 +30,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   friend class exchange;
   using request_parser = beast::http::request_parser<beast::http::buffer_body>;
 
+  void do_handshake();
   void do_wait_request();  // keep-alive: idle timeout until the next request's first byte
   void do_read_header();
   void on_read_header(error_code ec);
@@ -42,7 +45,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void next_request();
   void close();
 
-  tcp::socket socket_;
+  stream socket_;  // plain or TLS
   worker& worker_;
   std::shared_ptr<const config> cfg_;  // snapshot for this connection's lifetime
   beast::flat_buffer buffer_;
@@ -51,6 +54,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   unsigned timer_seq_ = 0;
   std::weak_ptr<exchange> current_;
   std::string client_ip_;
+  std::string_view scheme_;  // "http" or "https": what the client speaks to us
   bool watching_ = false;          // a watch read is pending on socket_
   bool next_after_watch_ = false;  // exchange done while the watch read was pending
   bool peer_closed_ = false;       // client sent EOF: finish the current response, then close

@@ -50,12 +50,41 @@ struct limits_config {
   std::size_t max_header_bytes = 16384;
 };
 
+// TLS to the upstream (issue 7). Off unless the upstream has a `tls` section.
+struct upstream_tls_config {
+  bool enabled = false;
+  std::string ca_file;       // empty: the system's trust store
+  std::string server_name;   // SNI and the name verified; empty: each server's host
+  bool insecure_skip_verify = false;  // tests only; logged at start-up
+  std::string origin;        // "file:LINE: upstreams.NAME.tls" for errors found later
+};
+
+enum class balance_mode { round_robin, least_in_flight };
+
 struct upstream_config {
   std::string name;
   std::vector<endpoint_spec> servers;
+  balance_mode balance = balance_mode::round_robin;
+  unsigned fail_threshold = 3;  // consecutive connect failures that take a server out
+  duration fail_backoff{10000}; // how long it stays out before it is tried again
+  upstream_tls_config tls;
+};
+
+// TLS termination on one listen address (issue 7).
+struct tls_certificate {
+  std::string cert;    // PEM file: certificate, then its chain
+  std::string key;     // PEM file: private key
+  std::string origin;  // "file:LINE: listen[i].tls.certificates[j]" for errors found later
+};
+struct listen_tls_config {
+  std::vector<tls_certificate> certificates;  // empty: plain HTTP; SNI picks, the first is the default
+  bool enabled() const { return !certificates.empty(); }
 };
 
 struct route_config {
+  std::vector<std::string> hosts;    // empty: any; "a.example", "*.example", "a.example:8443"
+  std::vector<std::string> methods;  // empty: any; exact method tokens
+  bool is_default = false;           // taken when no route matches (instead of 404)
   std::string path_prefix = "/";
   std::string upstream;            // name as written
   std::size_t upstream_index = 0;  // into config::upstreams
@@ -67,6 +96,7 @@ enum class access_log_format { off, text, json };
 
 struct config {
   std::vector<endpoint_spec> listen;
+  std::vector<listen_tls_config> listen_tls;  // parallel to listen
   unsigned threads = 0;  // 0: one per core
   std::vector<upstream_config> upstreams;
   std::vector<route_config> routes;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "holdon/config.hpp"
 #include "holdon/interim_policy.hpp"
@@ -76,6 +77,11 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void finish(bool client_keep_alive);
   void close_upstream();
   void log_access();
+  // servers of the upstream (issue 7): balancer choice, next server after a failed connect, TLS
+  void bind_server(std::size_t server);
+  void unbind_server();
+  void on_connect_failed(unsigned status, std::string_view why);
+  void do_upstream_handshake();
 
   std::shared_ptr<client_session> s_;
   const route_config& route_;
@@ -85,7 +91,11 @@ class exchange : public std::enable_shared_from_this<exchange> {
   clock::time_point final_at_{};
 
   std::unique_ptr<upstream_conn> up_;
-  std::unique_ptr<upstream_conn> retired_;  // a stale pooled connection, kept until its handlers return
+  std::vector<std::unique_ptr<upstream_conn>> retired_;  // failed connections, kept until their handlers return
+  std::size_t server_ = 0;           // of the route's upstream, chosen by the worker's balancer
+  bool bound_ = false;               // counted in the balancer's in-flight for server_
+  std::vector<std::size_t> tried_;   // servers whose connect failed in this exchange
+  unsigned attempt_ = 0;             // connect attempt: handlers of an abandoned one are ignored
   std::optional<tcp::resolver> resolver_;
   beast::http::request<beast::http::buffer_body> ureq_;
   std::optional<beast::http::request_serializer<beast::http::buffer_body>> ureq_sr_;

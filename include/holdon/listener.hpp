@@ -9,9 +9,12 @@
 
 namespace holdon {
 
+class server_tls;
+
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  listener(worker& w, const tcp::endpoint& ep);  // binds now: throws on failure
+  // binds now: throws on failure. `tls`: HTTPS on this address (shared, outlives us).
+  listener(worker& w, const tcp::endpoint& ep, server_tls* tls = nullptr);
   void start();
   void stop();
   tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -19,6 +22,7 @@ class listener : public std::enable_shared_from_this<listener> {
  private:
   void do_accept();
   worker& worker_;
+  server_tls* tls_;
   tcp::acceptor acceptor_;
   net::steady_timer backoff_;  // EMFILE and friends: pause instead of spinning
 };

@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "holdon/net.hpp"
+#include "holdon/stream.hpp"
 
 namespace holdon {
 
 struct upstream_conn {
   explicit upstream_conn(const net::any_io_executor& ex) : socket(ex) {}
-  tcp::socket socket;
+  upstream_conn(const net::any_io_executor& ex, net::ssl::context& tls) : socket(ex, tls) {}
+  stream socket;  // plain or TLS (the upstream's `tls` section)
   beast::flat_buffer buffer;  // leftover bytes: must be empty to be pooled
   std::size_t upstream = 0;
   std::size_t server = 0;
@@ -28,6 +30,9 @@ class upstream_pool {
   // A live idle connection to `upstream`, or nullptr. Connections idle longer than
   // max_idle, closed by the peer or holding unexpected bytes are dropped here.
   std::unique_ptr<upstream_conn> lease(std::size_t upstream, std::chrono::steady_clock::duration max_idle);
+  // The same, to one server of the upstream (the balancer chose it).
+  std::unique_ptr<upstream_conn> lease(std::size_t upstream, std::size_t server,
+                                       std::chrono::steady_clock::duration max_idle);
   void release(std::unique_ptr<upstream_conn> c);
   std::size_t next_server(std::size_t upstream, std::size_t servers);  // round robin
   std::size_t idle() const;

@@ -4,20 +4,24 @@
 #pragma once
 #include <memory>
 
+#include "holdon/balancer.hpp"
 #include "holdon/config.hpp"
 #include "holdon/metrics.hpp"
 #include "holdon/net.hpp"
+#include "holdon/tls.hpp"
 #include "holdon/upstream_pool.hpp"
 
 namespace holdon {
 
 struct worker {
   worker(std::shared_ptr<const config> c, metrics& m)
-      : ioc(1), cfg(std::move(c)), pool(cfg->upstreams.size()), stats(m) {}
+      : ioc(1), cfg(std::move(c)), pool(cfg->upstreams.size()), stats(m), balance(cfg->upstreams) {}
   net::io_context ioc;  // declared first: destroyed last, after the sockets it serves
   std::shared_ptr<const config> cfg;
   upstream_pool pool;
   metrics& stats;
+  balancer balance;                         // this worker's view of upstream server health
+  std::shared_ptr<tls_contexts> tls;        // shared by all workers, read-only; set by the server
 };
 
 }  // namespace holdon
