@@ -562,3 +562,113 @@ TEST_CASE("config: a document that is not a mapping is rejected with its line") 
   CHECK(contains(msg, "t.yaml:1:"));
   CHECK(contains(msg, "mapping"));
 }
+
+// ---------------------------------------------------------------- issue 7: routes, upstreams, TLS
+
+namespace {
+const std::string_view ups7 = "upstreams: {app: {servers: [127.0.0.1:8081]}}";
+const std::string_view routes7 = "routes: [{upstream: app}]";
+}  // namespace
+
+TEST_CASE("config: routes take host (one or a list), methods and default") {
+  auto c = parse_config(yaml({"listen: [127.0.0.1:8080]", ups7,
+                              "routes:",
+                              "  - {host: dav.example.com, upstream: app}",
+                              "  - {host: ['*.example.com', 'x.test:8443'], methods: [GET, HEAD], path_prefix: /r, upstream: app}",
+                              "  - {upstream: app, default: true}"}));
+  REQUIRE(c.routes.size() == 3);
+  CHECK(c.routes[0].hosts == std::vector<std::string>{"dav.example.com"});
+  CHECK(c.routes[0].methods.empty());
+  CHECK_FALSE(c.routes[0].is_default);
+  CHECK(c.routes[1].hosts == std::vector<std::string>{"*.example.com", "x.test:8443"});
+  CHECK(c.routes[1].methods == std::vector<std::string>{"GET", "HEAD"});
+  CHECK(c.routes[2].is_default);
+  CHECK(c.routes[2].hosts.empty());
+}
+
+TEST_CASE("config: bad route hosts, methods and a second default are errors with their line") {
+  CHECK(error_of(yaml({"listen: [127.0.0.1:8080]", ups7, "routes:", "  - {host: 'a.*.com', upstream: app}"})) ==
+        "t.yaml:4: routes[0].host: bad host 'a.*.com' (expected a.example.com, *.example.com or a.example.com:8443)");
+  CHECK(contains(error_of(yaml({"listen: [127.0.0.1:8080]", ups7, "routes:", "  - {host: 'a/b', upstream: app}"})),
+                 "t.yaml:4: routes[0].host: bad host 'a/b'"));
+  CHECK(contains(error_of(yaml({"listen: [127.0.0.1:8080]", ups7, "routes:", "  - {methods: [], upstream: app}"})),
+                 "t.yaml:4: routes[0].methods: must list at least one method"));
+  CHECK(contains(error_of(yaml({"listen: [127.0.0.1:8080]", ups7, "routes:", "  - {default: yes please, upstream: app}"})),
+                 "t.yaml:4: routes[0].default: must be true or false"));
+  CHECK(error_of(yaml({"listen: [127.0.0.1:8080]", ups7, "routes:", "  - {upstream: app, default: true}",
+                       "  - {upstream: app, default: true}"})) ==
+        "t.yaml:5: routes[1].default: only one route can be the default");
+}
+
+TEST_CASE("config: upstream balance, fail_threshold and fail_backoff, with defaults") {
+  auto c = parse_config(yaml({"listen: [127.0.0.1:8080]", "upstreams:",
+                              "  a: {servers: [127.0.0.1:1, 127.0.0.1:2, 127.0.0.1:3]}",
+                              "  b: {servers: [127.0.0.1:4], balance: least_in_flight, fail_threshold: 5, fail_backoff: 250ms}",
+                              "routes: [{upstream: a}]"}));
+  REQUIRE(c.upstreams.size() == 2);
+  CHECK(c.upstreams[0].servers.size() == 3);
+  CHECK(c.upstreams[0].balance == balance_mode::round_robin);
+  CHECK(c.upstreams[0].fail_threshold == 3);
+  CHECK(c.upstreams[0].fail_backoff == 10s);
+  CHECK_FALSE(c.upstreams[0].tls.enabled);
+  CHECK(c.upstreams[1].balance == balance_mode::least_in_flight);
+  CHECK(c.upstreams[1].fail_threshold == 5);
+  CHECK(c.upstreams[1].fail_backoff == 250ms);
+}
+
+TEST_CASE("config: bad balance and fail_threshold values name key and line") {
+  CHECK(error_of(yaml({"listen: [127.0.0.1:8080]", "upstreams:", "  a: {servers: [127.0.0.1:1], balance: random}",
+                       "routes: [{upstream: a}]"})) ==
+        "t.yaml:3: upstreams.a.balance: must be round_robin or least_in_flight, got 'random'");
+  CHECK(contains(error_of(yaml({"listen: [127.0.0.1:8080]", "upstreams:", "  a: {servers: [127.0.0.1:1], fail_threshold: 0}",
+                                "routes: [{upstream: a}]"})),
+                 "t.yaml:3: upstreams.a.fail_threshold: must be between 1 and 1000"));
+}
+
+TEST_CASE("config: upstream tls with ca_file, server_name and insecure_skip_verify") {
+  auto c = parse_config(yaml({"listen: [127.0.0.1:8080]", "upstreams:",
+                              "  a: {servers: [127.0.0.1:1], tls: {ca_file: /etc/ca.pem, server_name: app.internal}}",
+                              "  b: {servers: [127.0.0.1:2], tls: {insecure_skip_verify: true}}",
+                              "  c:",
+                              "    servers: [127.0.0.1:3]",
+                              "    tls:",
+                              "routes: [{upstream: a}]"}));
+  CHECK(c.upstreams[0].tls.enabled);
+  CHECK(c.upstreams[0].tls.ca_file == "/etc/ca.pem");
+  CHECK(c.upstreams[0].tls.server_name == "app.internal");
+  CHECK_FALSE(c.upstreams[0].tls.insecure_skip_verify);
+  CHECK(c.upstreams[0].tls.origin == "<config>:3: upstreams.a.tls");
+  CHECK(c.upstreams[1].tls.insecure_skip_verify);
+  CHECK(c.upstreams[2].tls.enabled);  // `tls:` alone: verify against the system store
+  CHECK(c.upstreams[2].tls.ca_file.empty());
+  CHECK(contains(error_of(yaml({"listen: [127.0.0.1:8080]", "upstreams:", "  a: {servers: [127.0.0.1:1], tls: {verify: no}}",
+                                "routes: [{upstream: a}]"})),
+                 "t.yaml:3: upstreams.a.tls.verify: unknown key"));
+}
+
+TEST_CASE("config: listen mixes plain addresses and TLS listeners with several certificates") {
+  auto c = parse_config(yaml({"listen:", "  - 127.0.0.1:8080", "  - address: 127.0.0.1:8443", "    tls:",
+                              "      certificates:", "        - {cert: a.pem, key: a.key}", "        - {cert: b.pem, key: b.key}",
+                              ups7, routes7}),
+                        "t.yaml");
+  REQUIRE(c.listen.size() == 2);
+  REQUIRE(c.listen_tls.size() == 2);
+  CHECK(c.listen[0].port == 8080);
+  CHECK_FALSE(c.listen_tls[0].enabled());
+  CHECK(c.listen[1].port == 8443);
+  REQUIRE(c.listen_tls[1].certificates.size() == 2);
+  CHECK(c.listen_tls[1].certificates[1].cert == "b.pem");
+  CHECK(c.listen_tls[1].certificates[1].key == "b.key");
+  CHECK(c.listen_tls[1].certificates[1].origin == "t.yaml:7: listen[1].tls.certificates[1]");
+}
+
+TEST_CASE("config: TLS listener mistakes name key and line") {
+  CHECK(error_of(yaml({"listen:", "  - {address: 127.0.0.1:8443, tls: {certificates: []}}", ups7, routes7})) ==
+        "t.yaml:2: listen[0].tls.certificates: must be a non-empty list of {cert: FILE, key: FILE}");
+  CHECK(error_of(yaml({"listen:", "  - {address: 127.0.0.1:8443, tls: {certificates: [{cert: a.pem}]}}", ups7, routes7})) ==
+        "t.yaml:2: listen[0].tls.certificates[0]: needs both cert and key");
+  CHECK(contains(error_of(yaml({"listen:", "  - {tls: {certificates: [{cert: a, key: b}]}}", ups7, routes7})),
+                 "t.yaml:2: listen[0].address: missing"));
+  CHECK(contains(error_of(yaml({"listen:", "  - {address: 127.0.0.1:8443, cert: a.pem}", ups7, routes7})),
+                 "t.yaml:2: listen[0].cert: unknown key"));
+}

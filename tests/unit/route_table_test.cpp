@@ -129,3 +129,102 @@ TEST_CASE("routes: OPTIONS * reaches only a catch-all route") {
   CHECK(routed({route("/dav", "dav")}, "*") == "<none>");
   CHECK(routed({route("/dav", "dav"), route("/", "files")}, "*") == "files");
 }
+
+// ---------------------------------------------------------------- issue 7: host, method, default
+
+namespace {
+route_config host_route(std::vector<std::string> hosts, std::string prefix, std::string upstream,
+                        std::vector<std::string> methods = {}) {
+  auto r = route(std::move(prefix), std::move(upstream));
+  r.hosts = std::move(hosts);
+  r.methods = std::move(methods);
+  return r;
+}
+std::string selected(const std::vector<route_config>& routes, std::string_view host, std::string_view method,
+                     std::string_view target) {
+  const route_config* r = select_route(routes, host, method, target);
+  return r ? r->upstream : "<none>";
+}
+}  // namespace
+
+TEST_CASE("routes: an exact host matches case-insensitively on any port, a trailing dot ignored") {
+  CHECK(host_matches("dav.example.com", "dav.example.com"));
+  CHECK(host_matches("dav.example.com", "DAV.Example.COM"));
+  CHECK(host_matches("DAV.example.com", "dav.example.com:8443"));
+  CHECK(host_matches("dav.example.com", "dav.example.com."));
+  CHECK(host_matches("dav.example.com", "dav.example.com.:80"));
+  CHECK_FALSE(host_matches("dav.example.com", "www.example.com"));
+  CHECK_FALSE(host_matches("dav.example.com", "dav.example.com.evil"));
+  CHECK_FALSE(host_matches("dav.example.com", "xdav.example.com"));
+  CHECK_FALSE(host_matches("dav.example.com", ""));
+}
+
+TEST_CASE("routes: a host pattern with a port needs that port") {
+  CHECK(host_matches("dav.example.com:8443", "dav.example.com:8443"));
+  CHECK_FALSE(host_matches("dav.example.com:8443", "dav.example.com:443"));
+  CHECK_FALSE(host_matches("dav.example.com:8443", "dav.example.com"));
+}
+
+TEST_CASE("routes: *.example.com matches subdomains at any depth but not example.com") {
+  CHECK(host_matches("*.example.com", "a.example.com"));
+  CHECK(host_matches("*.example.com", "a.b.example.com:8080"));
+  CHECK(host_matches("*.Example.com", "A.EXAMPLE.COM"));
+  CHECK_FALSE(host_matches("*.example.com", "example.com"));
+  CHECK_FALSE(host_matches("*.example.com", ".example.com"));
+  CHECK_FALSE(host_matches("*.example.com", "a.example.org"));
+  CHECK_FALSE(host_matches("*.example.com", "aexample.com"));
+}
+
+TEST_CASE("routes: IPv6 and IPv4 literal hosts compare without their port") {
+  CHECK(host_matches("[::1]", "[::1]:8080"));
+  CHECK(host_matches("[::1]:8080", "[::1]:8080"));
+  CHECK_FALSE(host_matches("[::1]:8080", "[::1]"));
+  CHECK(host_matches("127.0.0.1", "127.0.0.1:8080"));
+}
+
+TEST_CASE("routes: the request host is the absolute-form authority, else the Host header, lower-cased") {
+  CHECK(request_host("Dav.Example.com:8080", "/x") == "dav.example.com:8080");
+  CHECK(request_host("ignored.example", "http://Other.Example:81/x") == "other.example:81");
+  CHECK(request_host("h", "https://user@Other.example/x?y") == "other.example");
+  CHECK(request_host("h.example", "*") == "h.example");
+  CHECK(request_host("", "/") == "");
+}
+
+TEST_CASE("routes: host, method and path must all match; the first such route wins") {
+  std::vector<route_config> routes{
+      host_route({"dav.example.com"}, "/", "dav"),
+      host_route({"*.example.com"}, "/api", "api-write", {"PUT", "POST", "DELETE"}),
+      host_route({"*.example.com"}, "/api", "api-read"),
+      host_route({}, "/", "catch-all"),
+  };
+  CHECK(selected(routes, "dav.example.com", "PROPFIND", "/x") == "dav");
+  CHECK(selected(routes, "dav.example.com:443", "PUT", "/api/x") == "dav");  // first match
+  CHECK(selected(routes, "www.example.com", "PUT", "/api/x") == "api-write");
+  CHECK(selected(routes, "www.example.com", "GET", "/api/x") == "api-read");
+  CHECK(selected(routes, "www.example.com", "put", "/api/x") == "api-read");  // methods are case-sensitive
+  CHECK(selected(routes, "www.example.com", "GET", "/other") == "catch-all");
+  CHECK(selected(routes, "example.org", "PUT", "/api/x") == "catch-all");
+}
+
+TEST_CASE("routes: no match gives nullptr, or the route marked default wherever it stands") {
+  std::vector<route_config> routes{host_route({"a.example"}, "/", "a"), host_route({"b.example"}, "/", "b")};
+  CHECK(select_route(routes, "c.example", "GET", "/") == nullptr);
+  routes[1].is_default = true;
+  CHECK(selected(routes, "c.example", "GET", "/") == "b");
+  CHECK(selected(routes, "a.example", "GET", "/") == "a");
+  CHECK(selected(routes, "", "GET", "/") == "b");
+}
+
+TEST_CASE("routes: a route with several hosts matches any of them") {
+  std::vector<route_config> routes{host_route({"a.example", "*.b.example"}, "/", "ab")};
+  CHECK(selected(routes, "a.example", "GET", "/") == "ab");
+  CHECK(selected(routes, "x.b.example", "GET", "/") == "ab");
+  CHECK(selected(routes, "b.example", "GET", "/") == "<none>");
+}
+
+TEST_CASE("routes: select_route applies the path rules of match_route") {
+  std::vector<route_config> routes{route("/dav", "dav"), route("/", "files")};
+  CHECK(selected(routes, "h", "GET", "/davx") == "files");
+  CHECK(selected(routes, "h", "GET", "http://h/dav/x") == "dav");
+  CHECK(selected(routes, "h", "OPTIONS", "*") == "files");
+}
