@@ -5,9 +5,16 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 #include "holdon/config.hpp"
@@ -34,27 +41,86 @@ bool event::is_set() {
 }
 
 conn::~conn() {
+  if (ssl) {
+    SSL_shutdown(static_cast<SSL*>(ssl));  // best effort close_notify (non-blocking socket)
+    SSL_free(static_cast<SSL*>(ssl));
+  }
   if (fd >= 0) ::close(fd);
 }
 
+namespace {
+// Waits for `events` on fd until the deadline; false on timeout.
+bool wait_fd(int fd, short events, clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<ms>(deadline - clock::now()).count();
+  if (left < 0) left = 0;
+  pollfd p{fd, events, 0};
+  return ::poll(&p, 1, static_cast<int>(left)) != 0;
+}
+
+// TLS connections use a non-blocking socket, so that a record that carries no data
+// (a TLS 1.3 session ticket) cannot block a read past its deadline.
+bool tls_retry(SSL* s, int ret, int fd, clock::time_point deadline) {
+  auto err = SSL_get_error(s, ret);
+  if (err == SSL_ERROR_WANT_READ) return wait_fd(fd, POLLIN, deadline);
+  if (err == SSL_ERROR_WANT_WRITE) return wait_fd(fd, POLLOUT, deadline);
+  return false;
+}
+}  // namespace
+
 void conn::send(std::string_view b) {
+  auto deadline = clock::now() + 5000ms;
   while (!b.empty()) {
+    if (ssl) {
+      auto n = SSL_write(static_cast<SSL*>(ssl), b.data(), static_cast<int>(b.size()));
+      if (n > 0) b.remove_prefix(static_cast<std::size_t>(n));
+      else if (!tls_retry(static_cast<SSL*>(ssl), n, fd, deadline)) throw std::runtime_error("TLS send failed");
+      continue;
+    }
     auto n = ::send(fd, b.data(), b.size(), MSG_NOSIGNAL);
     if (n <= 0) throw std::runtime_error(std::string("send failed: ") + std::strerror(errno));
     b.remove_prefix(static_cast<std::size_t>(n));
   }
 }
 
+std::string conn::tls_version() const { return ssl ? SSL_get_version(static_cast<SSL*>(ssl)) : ""; }
+
+std::string conn::tls_server_name() const {
+  const char* n = ssl ? SSL_get_servername(static_cast<SSL*>(ssl), TLSEXT_NAMETYPE_host_name) : nullptr;
+  return n ? n : "";
+}
+
+std::string conn::tls_peer_subject() const {
+  if (!ssl) return {};
+  X509* cert = SSL_get0_peer_certificate(static_cast<SSL*>(ssl));
+  if (!cert) return {};
+  BIO* bio = BIO_new(BIO_s_mem());
+  X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_ONELINE);
+  char* data = nullptr;
+  auto n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(n));
+  BIO_free(bio);
+  return out;
+}
+
 namespace {
 // One read with a deadline: >0 bytes appended, 0 on EOF; throws on timeout.
-long read_some(int fd, std::string& into, clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<ms>(deadline - clock::now()).count();
-  if (left < 0) left = 0;
-  pollfd p{fd, POLLIN, 0};
-  int r = ::poll(&p, 1, static_cast<int>(left));
-  if (r == 0) throw std::runtime_error("timed out waiting for data");
+long read_some(conn& c, std::string& into, clock::time_point deadline) {
   char buf[65536];
-  auto n = ::recv(fd, buf, sizeof buf, 0);
+  if (c.ssl) {
+    auto* s = static_cast<SSL*>(c.ssl);
+    for (;;) {
+      auto n = SSL_read(s, buf, sizeof buf);
+      if (n > 0) {
+        into.append(buf, static_cast<std::size_t>(n));
+        return n;
+      }
+      auto err = SSL_get_error(s, n);
+      if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) return 0;  // close_notify, EOF, reset
+      if (!tls_retry(s, n, c.fd, deadline)) throw std::runtime_error("timed out waiting for data");
+    }
+  }
+  if (!wait_fd(c.fd, POLLIN, deadline)) throw std::runtime_error("timed out waiting for data");
+  auto n = ::recv(c.fd, buf, sizeof buf, 0);
   if (n < 0) return 0;  // reset counts as closed
   into.append(buf, static_cast<std::size_t>(n));
   return n;
@@ -70,7 +136,7 @@ std::string conn::read_until(std::string_view delim, ms timeout) {
       pending.erase(0, pos + delim.size());
       return out;
     }
-    if (read_some(fd, pending, deadline) == 0)
+    if (read_some(*this, pending, deadline) == 0)
       throw std::runtime_error("connection closed before '" + std::string(delim) + "'; got: " + pending);
   }
 }
@@ -78,7 +144,7 @@ std::string conn::read_until(std::string_view delim, ms timeout) {
 std::string conn::read_exact(std::size_t n, ms timeout) {
   auto deadline = clock::now() + timeout;
   while (pending.size() < n)
-    if (read_some(fd, pending, deadline) == 0) throw std::runtime_error("connection closed early");
+    if (read_some(*this, pending, deadline) == 0) throw std::runtime_error("connection closed early");
   auto out = pending.substr(0, n);
   pending.erase(0, n);
   return out;
@@ -86,7 +152,7 @@ std::string conn::read_exact(std::size_t n, ms timeout) {
 
 std::string conn::read_to_eof(ms timeout) {
   auto deadline = clock::now() + timeout;
-  while (read_some(fd, pending, deadline) > 0) {
+  while (read_some(*this, pending, deadline) > 0) {
   }
   return std::exchange(pending, {});
 }
@@ -95,7 +161,7 @@ bool conn::closed_within(ms timeout) {
   try {
     auto before = pending.size();
     auto deadline = clock::now() + timeout;
-    while (read_some(fd, pending, deadline) > 0) {
+    while (read_some(*this, pending, deadline) > 0) {
     }
     return pending.size() == before;
   } catch (const std::runtime_error&) {
@@ -127,6 +193,7 @@ int listen_loopback(std::uint16_t& port) {
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in a{};
   a.sin_family = AF_INET;
+  a.sin_port = htons(port);  // 0: the kernel picks
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 512) != 0)
     throw std::runtime_error("cannot listen on loopback");
@@ -198,6 +265,44 @@ std::string read_body(conn& c, const head& h, ms timeout) {
 
 fake_upstream::fake_upstream(script s) : script_(std::move(s)) {
   listen_fd_ = listen_loopback(port_);
+  start();
+}
+
+namespace {
+void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+// Handshake on a non-blocking socket, bounded; the SSL is owned by `c` from here on.
+void tls_handshake(conn& c, SSL* s, bool server) {
+  c.ssl = s;
+  set_nonblocking(c.fd);
+  SSL_set_fd(s, c.fd);
+  auto deadline = clock::now() + 5000ms;
+  for (;;) {
+    auto r = server ? SSL_accept(s) : SSL_connect(s);
+    if (r == 1) return;
+    if (!tls_retry(s, r, c.fd, deadline)) {
+      char err[256];
+      ERR_error_string_n(ERR_get_error(), err, sizeof err);
+      throw std::runtime_error(std::string("TLS handshake failed: ") + err);
+    }
+  }
+}
+}  // namespace
+
+fake_upstream::fake_upstream(script s, upstream_options o) : script_(std::move(s)) {
+  port_ = o.port;
+  listen_fd_ = listen_loopback(port_);
+  if (!o.cert.empty()) {
+    auto* ctx = SSL_CTX_new(TLS_server_method());
+    if (SSL_CTX_use_certificate_chain_file(ctx, o.cert.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, o.key.c_str(), SSL_FILETYPE_PEM) != 1)
+      throw std::runtime_error("fake upstream: cannot load " + o.cert);
+    tls_ctx_ = ctx;
+  }
+  start();
+}
+
+void fake_upstream::start() {
   acceptor_ = std::thread([this] {
     for (;;) {
       int fd = ::accept(listen_fd_, nullptr, nullptr);
@@ -209,23 +314,89 @@ fake_upstream::fake_upstream(script s) : script_(std::move(s)) {
       std::lock_guard l(m_);
       workers_.emplace_back([this, fd] {
         conn c(fd);
+        {
+          std::lock_guard fl(fds_m_);
+          live_fds_.push_back(fd);
+        }
         try {
+          if (tls_ctx_) tls_handshake(c, SSL_new(static_cast<SSL_CTX*>(tls_ctx_)), true);
           script_(c);
         } catch (const std::exception&) {
           // The proxy closed on us or a read timed out: the test asserts on the client side.
         }
+        std::lock_guard fl(fds_m_);  // before c closes fd: kill() never touches a reused fd
+        live_fds_.erase(std::find(live_fds_.begin(), live_fds_.end(), fd));
       });
     }
   });
 }
 
-fake_upstream::~fake_upstream() {
-  stopping_ = true;
+void fake_upstream::stop_accepting() {
+  if (stopping_.exchange(true)) return;
   ::shutdown(listen_fd_, SHUT_RDWR);
   acceptor_.join();
   ::close(listen_fd_);
+}
+
+fake_upstream::~fake_upstream() {
+  stop_accepting();
+  {
+    std::lock_guard l(m_);
+    for (auto& w : workers_)
+      if (w.joinable()) w.join();
+  }
+  if (tls_ctx_) SSL_CTX_free(static_cast<SSL_CTX*>(tls_ctx_));
+}
+
+void fake_upstream::kill() {
+  stop_accepting();
+  {
+    std::lock_guard fl(fds_m_);
+    for (int fd : live_fds_) ::shutdown(fd, SHUT_RDWR);
+  }
   std::lock_guard l(m_);
-  for (auto& w : workers_) w.join();
+  for (auto& w : workers_)
+    if (w.joinable()) w.join();
+}
+
+conn tls_connect_to(std::uint16_t port, const std::string& ca_file, const std::string& sni,
+                    const std::string& verify_name, std::string max_version) {
+  auto c = connect_to(port);
+  auto* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  if (max_version == "TLSv1.2") SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+  if (!verify_name.empty()) {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr);
+  }
+  auto* s = SSL_new(ctx);
+  SSL_CTX_free(ctx);  // the SSL keeps its own reference
+  if (!sni.empty()) SSL_set_tlsext_host_name(s, sni.c_str());
+  if (!verify_name.empty()) SSL_set1_host(s, verify_name.c_str());
+  tls_handshake(c, s, false);
+  return c;
+}
+
+namespace {
+struct pki_dir {
+  pki p;
+  pki_dir() {
+    char tmpl[] = "/tmp/holdon-pki.XXXXXX";
+    if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    p.dir = tmpl;
+    auto cmd = "bash '" HOLDON_SOURCE_DIR "/tests/tls/make_pki.sh' '" + p.dir + "'";
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("tests/tls/make_pki.sh failed");
+  }
+  ~pki_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(p.dir, ignored);  // private keys do not outlive the tests
+  }
+};
+}  // namespace
+
+const pki& test_pki() {
+  static pki_dir d;
+  return d.p;
 }
 
 proxy::proxy(std::uint16_t upstream_port, const std::string& extra_yaml, unsigned threads) {
@@ -236,6 +407,16 @@ proxy::proxy(std::uint16_t upstream_port, const std::string& extra_yaml, unsigne
   holdon::set_log_level(holdon::log_level::warn);
   server_ = std::make_unique<holdon::server>(cfg);
   port_ = server_->endpoints().front().port();
+  for (const auto& ep : server_->endpoints()) ports_.push_back(ep.port());
+  server_->start();
+}
+
+proxy::proxy(const std::string& full_yaml) {
+  auto cfg = std::make_shared<const holdon::config>(holdon::parse_config(full_yaml, "wire-test"));
+  holdon::set_log_level(holdon::log_level::warn);
+  server_ = std::make_unique<holdon::server>(cfg);
+  port_ = server_->endpoints().front().port();
+  for (const auto& ep : server_->endpoints()) ports_.push_back(ep.port());
   server_->start();
 }
 

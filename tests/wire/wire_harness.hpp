@@ -37,10 +37,17 @@ class event {
 // Owns a connected TCP socket; reads keep what they over-read in `pending`.
 struct conn {
   explicit conn(int fd = -1) : fd(fd) {}
-  conn(conn&& o) noexcept : fd(o.fd), pending(std::move(o.pending)) { o.fd = -1; }
+  conn(conn&& o) noexcept : fd(o.fd), pending(std::move(o.pending)), ssl(o.ssl) {
+    o.fd = -1;
+    o.ssl = nullptr;
+  }
   ~conn();
   int fd;
   std::string pending;
+  void* ssl = nullptr;  // an OpenSSL SSL*: reads and writes go through TLS (tls_connect_to)
+  std::string tls_version() const;       // "TLSv1.3"; "" without TLS
+  std::string tls_peer_subject() const;  // the peer certificate's subject, e.g. "CN = a.test"
+  std::string tls_server_name() const;   // on a TLS upstream: the SNI the client sent
 
   void send(std::string_view bytes);
   // Reads until `delim` is in the data; returns everything up to and including it.
@@ -71,12 +78,35 @@ head read_head(conn& c, ms timeout = 5000ms);
 // Body per Content-Length or chunked (decoded); "" if neither. `chunked_raw` gets the wire form.
 std::string read_body(conn& c, const head& h, ms timeout = 5000ms);
 
+// issue 7: a throwaway CA and server certificates, made once per test process by
+// tests/tls/make_pki.sh in a temporary directory that is removed at exit.
+struct pki {
+  std::string dir;
+  std::string file(const std::string& name) const { return dir + "/" + name; }  // "ca.pem", "a.test.key"
+};
+const pki& test_pki();
+
+// A TLS client connection (TLS 1.2+), verifying the server against `ca_file` and `verify_name`
+// (none: no verification); `sni` is sent as the server name when not empty. Throws on failure.
+conn tls_connect_to(std::uint16_t port, const std::string& ca_file, const std::string& sni,
+                    const std::string& verify_name, std::string max_version = "");
+
+// Where and how a fake upstream listens: `port` 0 picks one (else SO_REUSEADDR on that port,
+// to bring a killed upstream back); `cert`/`key`: it speaks TLS.
+struct upstream_options {
+  std::uint16_t port = 0;
+  std::string cert, key;
+};
+
 // Scripted upstream: each accepted connection runs `script` on its own thread.
 class fake_upstream {
  public:
   using script = std::function<void(conn&)>;
   explicit fake_upstream(script s);
+  fake_upstream(script s, upstream_options o);
   ~fake_upstream();
+  // Dies now: stops listening (connects are refused) and closes every open connection.
+  void kill();
   std::uint16_t port() const { return port_; }
   int accepted() const { return accepted_.load(); }
 
@@ -89,6 +119,11 @@ class fake_upstream {
   std::thread acceptor_;
   std::mutex m_;
   std::vector<std::thread> workers_;
+  void* tls_ctx_ = nullptr;  // SSL_CTX* when the upstream speaks TLS
+  std::mutex fds_m_;
+  std::vector<int> live_fds_;  // connections whose script still runs
+  void start();
+  void stop_accepting();
 };
 
 // holdon in-process, listening on 127.0.0.1:0, with `upstream_port` as upstream "app".
@@ -96,14 +131,17 @@ class fake_upstream {
 class proxy {
  public:
   proxy(std::uint16_t upstream_port, const std::string& extra_yaml, unsigned threads = 1);
+  explicit proxy(const std::string& full_yaml);  // the whole configuration (issue 7)
   ~proxy();
   std::uint16_t port() const { return port_; }
+  std::uint16_t port(std::size_t listener) const { return ports_.at(listener); }
   holdon::metrics& stats() { return server_->stats(); }
   conn connect() const { return connect_to(port_); }
 
  private:
   std::unique_ptr<holdon::server> server_;
   std::uint16_t port_ = 0;
+  std::vector<std::uint16_t> ports_;  // per listen address
 };
 
 // Waits (bounded) until pred() holds; for counters that settle after an event.
