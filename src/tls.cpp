@@ -29,7 +29,7 @@ void harden(ssl::context& ctx) {
 
 [[noreturn]] void file_error(const std::string& origin, const char* key, const std::string& path,
                              const std::string& what) {
-  throw config_error(origin + "." + key + ": " + what + " '" + path + "'");
+  throw config_error(origin + "." + key + ": " + what + ": '" + path + "'");
 }
 
 void readable(const std::string& origin, const char* key, const std::string& path) {
@@ -76,12 +76,15 @@ server_tls::server_tls(const listen_tls_config& c) {
     harden(*ctx);
     error_code ec;
     ctx->use_certificate_chain_file(cert.cert, ec);
-    if (ec) file_error(cert.origin, "cert", cert.cert, "not a PEM certificate (" + openssl_reason(ec) + ")");
+    if (ec) file_error(cert.origin, "cert", cert.cert, "not a PEM certificate chain (" + openssl_reason(ec) + ")");
     ctx->use_private_key_file(cert.key, ssl::context::pem, ec);
+    // OpenSSL compares the key with the certificate as it loads it.
+    if (ec && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH)
+      throw config_error(cert.origin + ".key: '" + cert.key + "' does not match the certificate '" + cert.cert + "'");
     if (ec) file_error(cert.origin, "key", cert.key, "not a PEM private key (" + openssl_reason(ec) + ")");
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
       ERR_clear_error();
-      file_error(cert.origin, "key", cert.key, "does not match the certificate '" + cert.cert + "':");
+      throw config_error(cert.origin + ".key: '" + cert.key + "' does not match the certificate '" + cert.cert + "'");
     }
     SSL_CTX_set_alpn_select_cb(ctx->native_handle(), select_alpn, nullptr);
     ctxs_.push_back(std::move(ctx));
@@ -103,7 +106,7 @@ upstream_tls::upstream_tls(const upstream_config& u)
   if (!u.tls.ca_file.empty()) {
     readable(u.tls.origin, "ca_file", u.tls.ca_file);
     ctx_.load_verify_file(u.tls.ca_file, ec);
-    if (ec) file_error(u.tls.origin, "ca_file", u.tls.ca_file, "no PEM certificate in (" + openssl_reason(ec) + ")");
+    if (ec) file_error(u.tls.origin, "ca_file", u.tls.ca_file, "no PEM certificate (" + openssl_reason(ec) + ")");
   } else {
     ctx_.set_default_verify_paths(ec);
     if (ec) throw config_error(u.tls.origin + ": cannot load the system's CA store: " + openssl_reason(ec));

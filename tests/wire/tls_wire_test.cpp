@@ -124,7 +124,9 @@ TEST_CASE("wire: keep-alive 102s over HTTPS: exact bytes on schedule, then the 2
     CHECK(at[0] - sent >= 80ms);
     CHECK(at[0] - sent < 1000ms);
     for (std::size_t i = 1; i < at.size(); ++i) {
-      CHECK(at[i] - at[i - 1] >= 79ms);
+      // Timers never fire early, each re-armed after the last fired: a cumulative lower bound
+    // (the gap seen by a busy client can be shorter when the previous 102 was read late).
+    CHECK(at[i] - sent >= 80ms * (i + 1));
       CHECK(at[i] - at[i - 1] < 1000ms);
     }
     CHECK(c.pending.empty());
