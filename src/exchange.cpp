@@ -1,6 +1,7 @@
 #include "holdon/exchange.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -402,6 +403,13 @@ void exchange::do_read_response_body() {
 void exchange::on_read_response_body(error_code ec) {
   if (ec == http::error::need_buffer) ec = {};
   if (done_) return;
+  if (ec == net::ssl::error::stream_truncated && ures_p_->need_eof()) {
+    // A TLS upstream ending a close-delimited body without close_notify: the TCP close is
+    // the end of the body, as over plain HTTP (RFC 9112 §6.3, §9.8).
+    upstream_broken_ = true;
+    ec = {};
+    ures_p_->put_eof(ec);
+  }
   if (ec) {
     upstream_broken_ = true;
     return abort("upstream failed mid-body: " + ec.message());

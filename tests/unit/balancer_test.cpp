@@ -66,7 +66,7 @@ TEST_CASE("balancer: a server back from back-off that fails again is out again a
   CHECK_FALSE(b.is_out(0, 0, t0 + 1s));
 }
 
-TEST_CASE("balancer: tried servers are never picked again; all tried gives nothing") {
+TEST_CASE("balancer: tried servers are never picked again, and all tried gives nothing") {
   balancer b(one_upstream(3));
   CHECK(*b.pick(0, t0, {0}) == 1);
   CHECK(*b.pick(0, t0, {0, 1}) == 2);

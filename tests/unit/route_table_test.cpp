@@ -190,7 +190,7 @@ TEST_CASE("routes: the request host is the absolute-form authority, else the Hos
   CHECK(request_host("", "/") == "");
 }
 
-TEST_CASE("routes: host, method and path must all match; the first such route wins") {
+TEST_CASE("routes: host, method and path must all match and the first such route wins") {
   std::vector<route_config> routes{
       host_route({"dav.example.com"}, "/", "dav"),
       host_route({"*.example.com"}, "/api", "api-write", {"PUT", "POST", "DELETE"}),

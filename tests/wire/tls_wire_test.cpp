@@ -3,6 +3,7 @@
 // upstream (verified by CA file and name, SNI, the insecure switch). Certificates come from
 // a throwaway CA made at test time (tests/tls/make_pki.sh).
 #include <doctest/doctest.h>
+#include <sys/socket.h>
 
 #include "wire/wire_harness.hpp"
 
@@ -32,7 +33,7 @@ conn https(const proxy& px, const std::string& sni = "localhost", const std::str
 }
 }  // namespace
 
-TEST_CASE("wire: HTTPS and HTTP listeners side by side; X-Forwarded-Proto follows the client's scheme") {
+TEST_CASE("wire: HTTPS and HTTP listeners side by side, X-Forwarded-Proto follows the client's scheme") {
   std::mutex m;
   std::vector<std::string> protos;
   fake_upstream up([&](conn& c) {
@@ -69,7 +70,7 @@ TEST_CASE("wire: HTTPS and HTTP listeners side by side; X-Forwarded-Proto follow
   CHECK(protos == std::vector<std::string>{"http", "https", "https", "https", "https"});
 }
 
-TEST_CASE("wire: SNI picks the certificate that names the host; no or an unknown name gets the first") {
+TEST_CASE("wire: SNI picks the certificate that names the host, no or an unknown name gets the first") {
   fake_upstream up([](conn& c) {
     read_head(c);
     c.send(response(200, "ok"));
@@ -203,7 +204,7 @@ TEST_CASE("wire: TLS to the upstream: verified by ca_file and server_name, which
   CHECK(names == std::vector<std::string>{"x.a.test"});
 }
 
-TEST_CASE("wire: TLS to the upstream fails closed: unknown CA or wrong name gives 502; insecure switch connects") {
+TEST_CASE("wire: TLS to the upstream fails closed: unknown CA or wrong name gives 502, the insecure switch connects") {
   const auto& p = test_pki();
   fake_upstream up(
       [](conn& c) {
@@ -262,4 +263,51 @@ TEST_CASE("wire: a plain-HTTP upstream behind a tls section gives 502, and the n
             std::to_string(plain.port()) + ", 127.0.0.1:" + std::to_string(good.port()) + "], tls: {ca_file: '" +
             p.file("ca.pem") + "'}}\nroutes: [{upstream: app}]\n");
   CHECK(status_and_body(two) == "200 tls");  // the failed handshake counts as a failed connect
+}
+
+TEST_CASE("wire: a TLS upstream's close-delimited body ends at close, with or without close_notify") {
+  const auto& p = test_pki();
+  for (bool notify : {true, false}) {
+    CAPTURE(notify);
+    fake_upstream up(
+        [notify](conn& c) {
+          read_head(c);
+          c.send("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end");
+          if (!notify) ::shutdown(c.fd, SHUT_RDWR);  // TCP close, no TLS close_notify
+        },
+        upstream_options{0, p.file("localhost.pem"), p.file("localhost.key")});
+    proxy px(tls_upstream(up.port(), "{ca_file: '" + p.file("ca.pem") + "'}"));
+    auto c = px.connect();
+    c.send("GET /x HTTP/1.1\r\nHost: public.example\r\n\r\n");
+    auto h = read_head(c);
+    CHECK(h.status == 200);
+    CHECK(h.header("Transfer-Encoding") == "chunked");  // re-chunked for the HTTP/1.1 client
+    CHECK(read_body(c, h) == "until the end");
+  }
+}
+
+TEST_CASE("wire: a server that accepts but never finishes the handshake times out, is retried elsewhere and taken out") {
+  const auto& p = test_pki();
+  event done;
+  fake_upstream silent([&](conn&) { done.wait(5000ms); });  // TCP accepted, then nothing
+  fake_upstream good(
+      [](conn& c) {
+        for (;;) {
+          read_head(c, 10000ms);
+          c.send(response(200, "good"));
+        }
+      },
+      upstream_options{0, p.file("localhost.pem"), p.file("localhost.key")});
+  proxy px("listen: [127.0.0.1:0]\nthreads: 1\nlog: {access: off}\ntimeouts: {connect: 200ms}\nupstreams:\n  app:\n"
+           "    servers: [127.0.0.1:" + std::to_string(silent.port()) + ", 127.0.0.1:" + std::to_string(good.port()) +
+           "]\n    fail_threshold: 1\n    fail_backoff: 60s\n    tls: {ca_file: '" + p.file("ca.pem") +
+           "'}\nroutes: [{upstream: app}]\n");
+  auto t0 = clock::now();
+  CHECK(status_and_body(px) == "200 good");  // after the 200 ms connect deadline on `silent`
+  CHECK(clock::now() - t0 >= 200ms);
+  CHECK(px.stats().upstream_connect_errors.load() == 1);
+  for (int i = 0; i < 4; ++i) CHECK(status_and_body(px) == "200 good");  // `silent` is out now
+  CHECK(silent.accepted() == 1);
+  CHECK(px.stats().upstream_connect_errors.load() == 1);
+  done.set();
 }

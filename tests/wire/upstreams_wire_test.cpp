@@ -39,7 +39,7 @@ std::string three_servers(const fake_upstream& a, const fake_upstream& b, const 
 }
 }  // namespace
 
-TEST_CASE("wire: routes pick the upstream by Host (exact, wildcard, any case and port) and method; else 404") {
+TEST_CASE("wire: routes pick the upstream by Host (exact, wildcard, any case and port) and method, else 404") {
   fake_upstream dav(named("dav")), files(named("files")), any(named("any"));
   auto yaml = "listen: [127.0.0.1:0]\nthreads: 1\nlog: {access: off}\nupstreams:\n  dav: {servers: [127.0.0.1:" +
               std::to_string(dav.port()) + "]}\n  files: {servers: [127.0.0.1:" + std::to_string(files.port()) +

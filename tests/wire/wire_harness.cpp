@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -273,6 +274,10 @@ void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NON
 
 // Handshake on a non-blocking socket, bounded; the SSL is owned by `c` from here on.
 void tls_handshake(conn& c, SSL* s, bool server) {
+  // OpenSSL writes with write(2), not send(MSG_NOSIGNAL): a peer that is gone must give an
+  // error, not kill the test process (holdon's main ignores SIGPIPE the same way).
+  static const bool sigpipe_ignored = (::signal(SIGPIPE, SIG_IGN), true);
+  (void)sigpipe_ignored;
   c.ssl = s;
   set_nonblocking(c.fd);
   SSL_set_fd(s, c.fd);
