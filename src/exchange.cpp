@@ -9,6 +9,7 @@
 #include "holdon/error_response.hpp"
 #include "holdon/header_rewrite.hpp"
 #include "holdon/log.hpp"
+#include "holdon/prefix_mount.hpp"
 #include "holdon/route_table.hpp"
 
 namespace holdon {
@@ -57,7 +58,7 @@ void exchange::start() {
 
   ureq_.version(11);
   ureq_.method_string(req.method_string());
-  ureq_.target(target_path(req.target()));
+  ureq_.target(path_to_upstream(mount_of(route_), target_path(req.target())));
   for (const auto& f : req) ureq_.insert(f.name(), f.name_string(), f.value());
   rewrite_request_headers(ureq_.base(), {s_->client_ip_, "http", req.version(), s_->cfg_->via});
   if (s_->parser_->chunked()) ureq_.chunked(true);
@@ -65,6 +66,7 @@ void exchange::start() {
     const auto& up = s_->cfg_->upstreams[route_.upstream_index];
     ureq_.set(http::field::host, up.servers.front().text());
   }
+  if (mount_of(route_).active()) map_request_headers();
   ureq_.body().data = nullptr;
   ureq_.body().size = 0;
   ureq_.body().more = has_request_body_;
@@ -284,7 +286,10 @@ void exchange::on_final_head() {
   rewrite_response_headers(cres_.base(), {{}, "http", ures.version(), s_->cfg_->via});
 
   bool no_body = head_request_ || status_ == 204 || status_ == 304;
-  bool length_known = ures_p_->content_length().has_value();
+  if (mount_of(route_).active()) map_response_headers();
+  if (no_body) hrefs_.reset();
+  if (hrefs_) cres_.erase(http::field::content_length);  // hrefs change the length: re-framed
+  bool length_known = ures_p_->content_length().has_value() && !hrefs_;
   if (!length_known && (!no_body || ures_p_->chunked())) {
     if (client_version == 11) cres_.chunked(true);  // re-chunk: keeps the connection alive
     else if (!no_body) framing_close_ = true;       // HTTP/1.0: the body ends when we close
@@ -329,9 +334,7 @@ void exchange::start_response() {
 
 void exchange::do_read_response_body() {
   if (ures_p_->is_done()) {
-    cres_.body().data = nullptr;
-    cres_.body().size = 0;
-    cres_.body().more = false;
+    set_response_chunk(nullptr, 0, false);
     return do_write_response_body();
   }
   ures_p_->get().body().data = buf_.get();
@@ -351,9 +354,8 @@ void exchange::on_read_response_body(error_code ec) {
   }
   auto got = relay_buffer_size - ures_p_->get().body().size;
   if (got == 0 && !ures_p_->is_done()) return do_read_response_body();
-  cres_.body().data = buf_.get();
-  cres_.body().size = got;
-  cres_.body().more = !ures_p_->is_done();
+  set_response_chunk(buf_.get(), got, !ures_p_->is_done());
+  if (cres_.body().size == 0 && cres_.body().more) return do_read_response_body();  // all held back
   do_write_response_body();
 }
 
@@ -572,6 +574,55 @@ void exchange::log_access() {
            route_.path_prefix + " policy=" + policy_.why + (error_.empty() ? "" : " error=\"" + q(error_) + "\"");
   }
   access_line(line);
+}
+
+// ---------------------------------------------------------------- prefix mounts
+
+// Destination and the resource tags of If name the public side; the upstream must see
+// its own origin and prefix, or it refuses COPY/MOVE (502) and lock checks (412).
+void exchange::map_request_headers() {
+  auto m = mount_of(route_);
+  const auto& up = s_->cfg_->upstreams[route_.upstream_index];
+  auto authority = up.servers.front().text();
+  std::string host(s_->parser_->get()[http::field::host]);
+  if (auto d = ureq_.find(http::field::destination); d != ureq_.end())
+    ureq_.set(http::field::destination, url_to_upstream(m, d->value(), host, authority));
+  if (auto i = ureq_.find(http::field::if_); i != ureq_.end())
+    ureq_.set(http::field::if_, if_header_to_upstream(m, i->value(), host, authority));
+}
+
+// Location and Content-Location back to the public side; an XML body (207 multistatus,
+// LOCK answers...) gets its DAV: hrefs mapped while it streams. Compressed bodies are
+// left alone: holdon does not inflate.
+void exchange::map_response_headers() {
+  auto m = mount_of(route_);
+  const auto& up = s_->cfg_->upstreams[route_.upstream_index];
+  auto authority = up.servers[up_ ? up_->server : 0].text();
+  std::string host(s_->parser_->get()[http::field::host]);
+  for (auto f : {http::field::location, http::field::content_location})
+    if (auto it = cres_.find(f); it != cres_.end()) cres_.set(f, url_to_public(m, it->value(), host, authority));
+  std::string_view type = cres_[http::field::content_type];
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  bool xml = type.size() >= 4 && (beast::iequals(type.substr(type.size() - 4), "/xml") ||
+                                  beast::iequals(type.substr(type.size() - 4), "+xml"));
+  auto enc = cres_[http::field::content_encoding];
+  if (!xml || !(enc.empty() || beast::iequals(enc, "identity"))) return;
+  hrefs_.emplace([m, host, authority](std::string_view href) { return url_to_public(m, href, host, authority); });
+}
+
+// Points the client body at n relayed bytes; on a mapped XML body, at the rewriter's output.
+void exchange::set_response_chunk(char* data, std::size_t n, bool more) {
+  if (hrefs_) {
+    rewritten_.clear();
+    hrefs_->feed({data, n}, rewritten_);
+    if (!more) hrefs_->finish(rewritten_);
+    data = rewritten_.data();
+    n = rewritten_.size();
+  }
+  cres_.body().data = n ? data : nullptr;
+  cres_.body().size = n;
+  cres_.body().more = more;
 }
 
 }  // namespace holdon
