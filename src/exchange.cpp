@@ -408,6 +408,8 @@ void exchange::on_write_queue(error_code ec, std::size_t n) {
 void exchange::arm_keepalive(duration d) {
   if (!policy_.keepalive || committed_ || done_ || interims_sent_ >= policy_.cap) return;
   unsigned seq = ++keepalive_seq_;
+  // first_after 0: the 102 goes out now, not after a race between a timer and the response.
+  if (d.count() == 0) return on_keepalive({}, seq);
   keepalive_timer_.expires_after(d);
   keepalive_timer_.async_wait([self = shared_from_this(), seq](error_code ec) { self->on_keepalive(ec, seq); });
 }

@@ -112,11 +112,18 @@ class Apache:
         out = subprocess.run([APACHE, "-f", conf, "-k", "start"], capture_output=True, text=True, timeout=timeout)
         if out.returncode != 0:
             raise RuntimeError("apache2 did not start: %s%s" % (out.stdout, out.stderr))
+        # "-k start" returns once the parent daemonised; it writes its pid file soon after.
         pidfile = os.path.join(d, "run", "httpd.pid")
-        if not wait_port(self.port, timeout) or not os.path.exists(pidfile):
+        listening = wait_port(self.port, timeout)
+        deadline = time.monotonic() + timeout
+        while self.pid is None and time.monotonic() < deadline:
+            try:
+                with open(pidfile) as f:
+                    self.pid = int(f.read().strip())
+            except (OSError, ValueError):
+                time.sleep(0.05)  # the file appears without an event we could wait on
+        if not listening or self.pid is None:
             raise RuntimeError("apache2 not listening on %d: %s" % (self.port, self.log_tail()))
-        with open(pidfile) as f:
-            self.pid = int(f.read().strip())
         return self
 
     def url(self, path="/"):
