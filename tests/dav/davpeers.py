@@ -176,7 +176,7 @@ class Suite:
     failures: list = field(default_factory=list)
 
     def counts(self):
-        return (self.run, self.passed, self.failed)
+        return (self.run, self.passed, self.failed, self.warnings)
 
     def __str__(self):
         s = "run %d, passed %d, failed %d, warnings %d" % (self.run, self.passed, self.failed, self.warnings)
