@@ -200,6 +200,26 @@ struct parser {
     return t;
   }
 
+  // upstream_prefix / public_origin of a route (README "Prefix mounts").
+  void prefix_mount(const YAML::Node& r, const std::string& path, route_config& rc) const {
+    if (auto p = r["upstream_prefix"]) {
+      rc.upstream_prefix = scalar(p, path + ".upstream_prefix");
+      if (rc.upstream_prefix.empty() || rc.upstream_prefix.front() != '/')
+        fail(p, path + ".upstream_prefix", "must start with /");
+    }
+    if (auto o = r["public_origin"]) {
+      auto s = scalar(o, path + ".public_origin");
+      auto scheme_end = s.find("://");
+      auto scheme = s.substr(0, scheme_end == std::string::npos ? 0 : scheme_end);
+      auto rest = scheme_end == std::string::npos ? std::string() : s.substr(scheme_end + 3);
+      if ((scheme != "http" && scheme != "https") || rest.empty() ||
+          rest.find_first_of("/?#@ ") != std::string::npos)
+        fail(o, path + ".public_origin",
+             "must be http://HOST[:PORT] or https://HOST[:PORT] without a path, got '" + s + "'");
+      rc.public_origin = s;
+    }
+  }
+
   config top(const YAML::Node& root) const {
     config c;
     if (!root.IsDefined() || root.IsNull()) fail(root, "(top)", "the configuration is empty");
@@ -263,7 +283,8 @@ struct parser {
     for (std::size_t i = 0; i < routes.size(); ++i) {
       auto path = "routes[" + std::to_string(i) + "]";
       const auto& r = routes[i];
-      known_keys(r, path, {"path_prefix", "upstream", "interim", "timeouts"});
+      known_keys(r, path, {"path_prefix", "upstream", "interim", "timeouts", "upstream_prefix",
+                           "public_origin"});
       route_config rc;
       rc.interim = c.interim;
       rc.timeouts = c.timeouts;
@@ -281,6 +302,7 @@ struct parser {
       rc.upstream_index = static_cast<std::size_t>(it - c.upstreams.begin());
       if (auto v = r["interim"]) rc.interim = interim(v, path + ".interim", c.interim);
       if (auto v = r["timeouts"]) rc.timeouts = timeouts(v, path + ".timeouts", c.timeouts);
+      prefix_mount(r, path, rc);
       c.routes.push_back(std::move(rc));
     }
     return c;
