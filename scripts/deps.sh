@@ -7,7 +7,7 @@
 set -euo pipefail
 what=${1:-build}
 build=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libyaml-cpp-dev doctest-dev libssl-dev)
-test=(curl python3 nodejs procps openssl)
+test=(curl python3 nodejs procps openssl apache2 litmus cadaver)
 runtime=(libyaml-cpp0.7 libstdc++6 ca-certificates)
 case "$what" in
   build) want=("${build[@]}") ;;

@@ -277,6 +277,26 @@ struct parser {
     if (auto d = r["default"]) rc.is_default = get_bool(d, path + ".default");
   }
 
+  // upstream_prefix / public_origin of a route (README "Prefix mounts").
+  void prefix_mount(const YAML::Node& r, const std::string& path, route_config& rc) const {
+    if (auto p = r["upstream_prefix"]) {
+      rc.upstream_prefix = scalar(p, path + ".upstream_prefix");
+      if (rc.upstream_prefix.empty() || rc.upstream_prefix.front() != '/')
+        fail(p, path + ".upstream_prefix", "must start with /");
+    }
+    if (auto o = r["public_origin"]) {
+      auto s = scalar(o, path + ".public_origin");
+      auto scheme_end = s.find("://");
+      auto scheme = s.substr(0, scheme_end == std::string::npos ? 0 : scheme_end);
+      auto rest = scheme_end == std::string::npos ? std::string() : s.substr(scheme_end + 3);
+      if ((scheme != "http" && scheme != "https") || rest.empty() ||
+          rest.find_first_of("/?#@ ") != std::string::npos)
+        fail(o, path + ".public_origin",
+             "must be http://HOST[:PORT] or https://HOST[:PORT] without a path, got '" + s + "'");
+      rc.public_origin = s;
+    }
+  }
+
   config top(const YAML::Node& root) const {
     config c;
     if (!root.IsDefined() || root.IsNull()) fail(root, "(top)", "the configuration is empty");
@@ -351,7 +371,8 @@ struct parser {
     for (std::size_t i = 0; i < routes.size(); ++i) {
       auto path = "routes[" + std::to_string(i) + "]";
       const auto& r = routes[i];
-      known_keys(r, path, {"host", "methods", "default", "path_prefix", "upstream", "interim", "timeouts"});
+      known_keys(r, path, {"host", "methods", "default", "path_prefix", "upstream", "interim", "timeouts",
+                           "upstream_prefix", "public_origin"});
       route_config rc;
       route_match(r, path, rc);
       if (rc.is_default && std::any_of(c.routes.begin(), c.routes.end(), [](const route_config& x) { return x.is_default; }))
@@ -372,6 +393,7 @@ struct parser {
       rc.upstream_index = static_cast<std::size_t>(it - c.upstreams.begin());
       if (auto v = r["interim"]) rc.interim = interim(v, path + ".interim", c.interim);
       if (auto v = r["timeouts"]) rc.timeouts = timeouts(v, path + ".timeouts", c.timeouts);
+      prefix_mount(r, path, rc);
       c.routes.push_back(std::move(rc));
     }
     return c;

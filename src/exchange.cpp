@@ -10,6 +10,7 @@
 #include "holdon/error_response.hpp"
 #include "holdon/header_rewrite.hpp"
 #include "holdon/log.hpp"
+#include "holdon/prefix_mount.hpp"
 #include "holdon/route_table.hpp"
 
 namespace holdon {
@@ -62,7 +63,7 @@ void exchange::start() {
 
   ureq_.version(11);
   ureq_.method_string(req.method_string());
-  ureq_.target(target_path(req.target()));
+  ureq_.target(path_to_upstream(mount_of(route_), target_path(req.target())));
   for (const auto& f : req) ureq_.insert(f.name(), f.name_string(), f.value());
   rewrite_request_headers(ureq_.base(), {s_->client_ip_, s_->scheme_, req.version(), s_->cfg_->via});
   if (s_->parser_->chunked()) ureq_.chunked(true);
@@ -70,6 +71,7 @@ void exchange::start() {
     const auto& up = s_->cfg_->upstreams[route_.upstream_index];
     ureq_.set(http::field::host, up.servers.front().text());
   }
+  if (mount_of(route_).active()) map_request_headers();
   ureq_.body().data = nullptr;
   ureq_.body().size = 0;
   ureq_.body().more = has_request_body_;
@@ -342,7 +344,10 @@ void exchange::on_final_head() {
   rewrite_response_headers(cres_.base(), {{}, "http", ures.version(), s_->cfg_->via});
 
   bool no_body = head_request_ || status_ == 204 || status_ == 304;
-  bool length_known = ures_p_->content_length().has_value();
+  if (mount_of(route_).active()) map_response_headers();
+  if (no_body) hrefs_.reset();
+  if (hrefs_) cres_.erase(http::field::content_length);  // hrefs change the length: re-framed
+  bool length_known = ures_p_->content_length().has_value() && !hrefs_;
   if (!length_known && (!no_body || ures_p_->chunked())) {
     if (client_version == 11) cres_.chunked(true);  // re-chunk: keeps the connection alive
     else if (!no_body) framing_close_ = true;       // HTTP/1.0: the body ends when we close
@@ -387,9 +392,7 @@ void exchange::start_response() {
 
 void exchange::do_read_response_body() {
   if (ures_p_->is_done()) {
-    cres_.body().data = nullptr;
-    cres_.body().size = 0;
-    cres_.body().more = false;
+    set_response_chunk(nullptr, 0, false);
     return do_write_response_body();
   }
   ures_p_->get().body().data = buf_.get();
@@ -416,9 +419,8 @@ void exchange::on_read_response_body(error_code ec) {
   }
   auto got = relay_buffer_size - ures_p_->get().body().size;
   if (got == 0 && !ures_p_->is_done()) return do_read_response_body();
-  cres_.body().data = buf_.get();
-  cres_.body().size = got;
-  cres_.body().more = !ures_p_->is_done();
+  set_response_chunk(buf_.get(), got, !ures_p_->is_done());
+  if (cres_.body().size == 0 && cres_.body().more) return do_read_response_body();  // all held back
   do_write_response_body();
 }
 
@@ -471,6 +473,8 @@ void exchange::on_write_queue(error_code ec, std::size_t n) {
 void exchange::arm_keepalive(duration d) {
   if (!policy_.keepalive || committed_ || done_ || interims_sent_ >= policy_.cap) return;
   unsigned seq = ++keepalive_seq_;
+  // first_after 0: the 102 goes out now, not after a race between a timer and the response.
+  if (d.count() == 0) return on_keepalive({}, seq);
   keepalive_timer_.expires_after(d);
   keepalive_timer_.async_wait([self = shared_from_this(), seq](error_code ec) { self->on_keepalive(ec, seq); });
 }

@@ -90,6 +90,12 @@ struct route_config {
   std::size_t upstream_index = 0;  // into config::upstreams
   interim_config interim;          // global section merged with the route's overrides
   timeouts_config timeouts;
+  // Prefix mount (README "Prefix mounts"): path_prefix on the public side is
+  // upstream_prefix on the upstream; empty = the same path both sides (no rewriting).
+  std::string upstream_prefix;
+  // Scheme://host[:port] clients use to reach holdon when it differs from the upstream's
+  // (a public name, TLS in front); Destination headers naming it are rewritten. Empty: none.
+  std::string public_origin;
 };
 
 enum class access_log_format { off, text, json };

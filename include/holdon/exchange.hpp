@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "holdon/config.hpp"
+#include "holdon/href_rewriter.hpp"
 #include "holdon/interim_policy.hpp"
 #include "holdon/net.hpp"
 #include "holdon/upstream_pool.hpp"
@@ -82,6 +83,10 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void unbind_server();
   void on_connect_failed(unsigned status, std::string_view why);
   void do_upstream_handshake();
+  // prefix mounts (README "Prefix mounts"; mapping in prefix_mount.hpp)
+  void map_request_headers();
+  void map_response_headers();
+  void set_response_chunk(char* data, std::size_t n, bool more);
 
   std::shared_ptr<client_session> s_;
   const route_config& route_;
@@ -103,6 +108,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   beast::http::response<beast::http::buffer_body> cres_;
   std::optional<beast::http::response_serializer<beast::http::buffer_body>> cres_sr_;
   std::unique_ptr<char[]> buf_;  // one relay buffer, allocated only while a body moves
+  std::optional<href_rewriter> hrefs_;  // XML body on a prefix-mounted route: hrefs mapped
+  std::string rewritten_;               // hrefs_' output for the chunk being written
 
   std::deque<std::string> queue_;
   bool writing_ = false;

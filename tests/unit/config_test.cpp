@@ -672,3 +672,32 @@ TEST_CASE("config: TLS listener mistakes name key and line") {
   CHECK(contains(error_of(yaml({"listen:", "  - {address: 127.0.0.1:8443, cert: a.pem}", ups7, routes7})),
                  "t.yaml:2: listen[0].cert: unknown key"));
 }
+
+TEST_CASE("config: a route can mount an upstream prefix under a public one") {
+  auto c = parse_config(yaml({
+      "listen: [127.0.0.1:8080]",
+      "upstreams: {dav: {servers: [127.0.0.1:8081]}}",
+      "routes:",
+      "  - {path_prefix: /dav/, upstream: dav, upstream_prefix: /,",
+      "     public_origin: 'https://files.example.com'}",
+      "  - {path_prefix: /, upstream: dav}",
+  }));
+  REQUIRE(c.routes.size() == 2);
+  CHECK(c.routes[0].upstream_prefix == "/");
+  CHECK(c.routes[0].public_origin == "https://files.example.com");
+  CHECK(c.routes[1].upstream_prefix.empty());  // default: no mapping
+  CHECK(c.routes[1].public_origin.empty());
+}
+
+TEST_CASE("config: bad upstream_prefix and public_origin are reported with key and line") {
+  auto head = yaml({"listen: [127.0.0.1:8080]", "upstreams: {dav: {servers: [127.0.0.1:8081]}}",
+                    "routes:"});
+  auto msg = error_of(head + "  - {path_prefix: /dav/, upstream: dav, upstream_prefix: dav}\n");
+  CHECK(contains(msg, "t.yaml:4:"));
+  CHECK(contains(msg, "routes[0].upstream_prefix: must start with /"));
+  for (auto bad : {"files.example.com", "ftp://x", "https://x/path", "https://"}) {
+    msg = error_of(head + "  - {upstream: dav, public_origin: '" + bad + "'}\n");
+    CHECK(contains(msg, "t.yaml:4:"));
+    CHECK(contains(msg, "routes[0].public_origin: must be http://HOST[:PORT]"));
+  }
+}
