@@ -71,14 +71,14 @@ void exchange::start() {
     const auto& up = s_->cfg_->upstreams[route_.upstream_index];
     ureq_.set(http::field::host, up.servers.front().text());
   }
-  if (mount_of(route_).active()) map_request_headers();
+  // The first pick always names a server (out ones too, when all are out).
+  bind_server(*s_->worker_.balance.pick(route_.upstream_index, clock::now()));
+  if (mount_of(route_).active()) map_request_headers();  // names the chosen server
   ureq_.body().data = nullptr;
   ureq_.body().size = 0;
   ureq_.body().more = has_request_body_;
   ureq_sr_.emplace(ureq_);
 
-  // The first pick always names a server (out ones too, when all are out).
-  bind_server(*s_->worker_.balance.pick(route_.upstream_index, clock::now()));
   up_ = s_->worker_.pool.lease(route_.upstream_index, server_, route_.timeouts.idle);
   reused_ = up_ != nullptr;
   if (reused_) return do_send_head();

@@ -16,12 +16,13 @@ namespace http = beast::http;
 void exchange::map_request_headers() {
   auto m = mount_of(route_);
   const auto& up = s_->cfg_->upstreams[route_.upstream_index];
-  auto authority = up.servers.front().text();
+  auto authority = up.servers[server_].text();
+  std::string_view up_scheme = up.tls.enabled ? "https" : "http";
   std::string host(s_->parser_->get()[http::field::host]);
   if (auto d = ureq_.find(http::field::destination); d != ureq_.end())
-    ureq_.set(http::field::destination, url_to_upstream(m, d->value(), host, authority));
+    ureq_.set(http::field::destination, url_to_upstream(m, d->value(), host, authority, s_->scheme_, up_scheme));
   if (auto i = ureq_.find(http::field::if_); i != ureq_.end())
-    ureq_.set(http::field::if_, if_header_to_upstream(m, i->value(), host, authority));
+    ureq_.set(http::field::if_, if_header_to_upstream(m, i->value(), host, authority, s_->scheme_, up_scheme));
 }
 
 // Location and Content-Location back to the public side; an XML body (207 multistatus,
@@ -31,9 +32,11 @@ void exchange::map_response_headers() {
   auto m = mount_of(route_);
   const auto& up = s_->cfg_->upstreams[route_.upstream_index];
   auto authority = up.servers[up_ ? up_->server : 0].text();
+  std::string_view client_scheme = s_->scheme_, up_scheme = up.tls.enabled ? "https" : "http";
   std::string host(s_->parser_->get()[http::field::host]);
   for (auto f : {http::field::location, http::field::content_location})
-    if (auto it = cres_.find(f); it != cres_.end()) cres_.set(f, url_to_public(m, it->value(), host, authority));
+    if (auto it = cres_.find(f); it != cres_.end())
+      cres_.set(f, url_to_public(m, it->value(), host, authority, client_scheme, up_scheme));
   std::string_view type = cres_[http::field::content_type];
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
@@ -41,7 +44,9 @@ void exchange::map_response_headers() {
                                   beast::iequals(type.substr(type.size() - 4), "+xml"));
   auto enc = cres_[http::field::content_encoding];
   if (!xml || !(enc.empty() || beast::iequals(enc, "identity"))) return;
-  hrefs_.emplace([m, host, authority](std::string_view href) { return url_to_public(m, href, host, authority); });
+  hrefs_.emplace([m, host, authority, client_scheme, up_scheme](std::string_view href) {
+    return url_to_public(m, href, host, authority, client_scheme, up_scheme);
+  });
 }
 
 // Points the client body at n relayed bytes; on a mapped XML body, at the rewriter's output.

@@ -115,37 +115,41 @@ bool same_origin(std::string_view sa, std::string_view aa, std::string_view sb, 
 }
 
 std::string url_to_upstream(const prefix_mount& m, std::string_view url, std::string_view request_host,
-                            std::string_view upstream_authority) {
+                            std::string_view upstream_authority, std::string_view client_scheme,
+                            std::string_view upstream_scheme) {
   auto u = split_url(url);
   if (!u) return std::string(url);
   if (!u->scheme.empty()) {
-    bool ours = same_origin(u->scheme, u->authority, "http", request_host) ||
-                same_origin(u->scheme, u->authority, "http", upstream_authority);
+    bool ours = same_origin(u->scheme, u->authority, client_scheme, request_host) ||
+                same_origin(u->scheme, u->authority, upstream_scheme, upstream_authority);
     if (!ours && !m.public_origin.empty()) {
       auto o = split_url(m.public_origin);
       ours = o && same_origin(u->scheme, u->authority, o->scheme, o->authority);
     }
     if (!ours) return std::string(url);
   }
-  return "http://" + std::string(upstream_authority) + path_to_upstream(m, u->path);
+  return std::string(upstream_scheme) + "://" + std::string(upstream_authority) + path_to_upstream(m, u->path);
 }
 
 std::string url_to_public(const prefix_mount& m, std::string_view url, std::string_view request_host,
-                          std::string_view upstream_authority) {
+                          std::string_view upstream_authority, std::string_view client_scheme,
+                          std::string_view upstream_scheme) {
   auto u = split_url(url);
   if (!u) return std::string(url);
   if (u->scheme.empty()) return path_to_public(m, u->path).value_or(std::string(url));
-  bool ours = same_origin(u->scheme, u->authority, "http", request_host) ||
-              same_origin(u->scheme, u->authority, "http", upstream_authority);
+  bool ours = same_origin(u->scheme, u->authority, client_scheme, request_host) ||
+              same_origin(u->scheme, u->authority, upstream_scheme, upstream_authority);
   if (!ours) return std::string(url);
   auto path = path_to_public(m, u->path);
   if (!path) return std::string(url);
   if (!m.public_origin.empty()) return std::string(m.public_origin) + *path;
-  return std::string(u->scheme) + "://" + std::string(request_host.empty() ? u->authority : request_host) + *path;
+  if (request_host.empty()) return std::string(u->scheme) + "://" + std::string(u->authority) + *path;
+  return std::string(client_scheme) + "://" + std::string(request_host) + *path;  // the client's own scheme
 }
 
 std::string if_header_to_upstream(const prefix_mount& m, std::string_view v, std::string_view request_host,
-                                  std::string_view upstream_authority) {
+                                  std::string_view upstream_authority, std::string_view client_scheme,
+                                  std::string_view upstream_scheme) {
   std::string out;
   int depth = 0;  // inside (...) lists: <...> there are state tokens, not resources
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -162,7 +166,8 @@ std::string if_header_to_upstream(const prefix_mount& m, std::string_view v, std
       auto end = v.find('>', i);
       if (end == std::string_view::npos) return std::string(v);  // malformed: leave it alone
       out += '<';
-      out += url_to_upstream(m, v.substr(i + 1, end - i - 1), request_host, upstream_authority);
+      out += url_to_upstream(m, v.substr(i + 1, end - i - 1), request_host, upstream_authority, client_scheme,
+                             upstream_scheme);
       out += '>';
       i = end;
       continue;

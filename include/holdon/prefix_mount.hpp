@@ -51,18 +51,22 @@ bool same_origin(std::string_view scheme_a, std::string_view auth_a, std::string
 // see: "http://UPSTREAM/mapped-path". Applies to bare paths and to URLs naming holdon (the
 // request's Host over http, public_origin, or the upstream itself); a URL naming any other
 // server is returned unchanged (the upstream then refuses a cross-server COPY, as it should).
+// client_scheme / upstream_scheme: "https" when the client / the upstream speaks TLS (issue 7).
 std::string url_to_upstream(const prefix_mount& m, std::string_view url, std::string_view request_host,
-                            std::string_view upstream_authority);
+                            std::string_view upstream_authority, std::string_view client_scheme = "http",
+                            std::string_view upstream_scheme = "http");
 
 // A URL the upstream sent (Location, Content-Location, href) -> the URL for the client.
 // Bare paths stay bare; absolute URLs naming the upstream or the request's Host get
 // public_origin (if set). Anything outside upstream_prefix or naming another server: unchanged.
 std::string url_to_public(const prefix_mount& m, std::string_view url, std::string_view request_host,
-                          std::string_view upstream_authority);
+                          std::string_view upstream_authority, std::string_view client_scheme = "http",
+                          std::string_view upstream_scheme = "http");
 
 // If header (RFC 4918 §10.4): every resource tag <URL> outside parentheses goes through
 // url_to_upstream; state tokens and entity tags are untouched.
 std::string if_header_to_upstream(const prefix_mount& m, std::string_view value,
-                                  std::string_view request_host, std::string_view upstream_authority);
+                                  std::string_view request_host, std::string_view upstream_authority,
+                                  std::string_view client_scheme = "http", std::string_view upstream_scheme = "http");
 
 }  // namespace holdon

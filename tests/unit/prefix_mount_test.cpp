@@ -99,3 +99,25 @@ TEST_CASE("prefix_mount: If header resource tags are mapped, state tokens and et
         "<http://127.0.0.1:18080/a> (<t:1>) <http://127.0.0.1:18080/b> ([W/\"x\"])");
   CHECK(if_header_to_upstream(dav, "<unterminated", host, up) == "<unterminated");
 }
+
+// ---------------------------------------------------------------- issue 7: schemes follow TLS
+
+TEST_CASE("prefix_mount: over HTTPS, a Destination naming holdon by https goes to the upstream") {
+  // The client spoke TLS to holdon: https://HOST is holdon itself, http://HOST is not.
+  CHECK(url_to_upstream(dav, "https://127.0.0.1:8080/dav/a", host, up, "https") == "http://127.0.0.1:18080/a");
+  CHECK(url_to_upstream(dav, "http://127.0.0.1:8080/dav/a", host, up, "https") == "http://127.0.0.1:8080/dav/a");
+  CHECK(url_to_upstream(dav, "https://127.0.0.1:8080/dav/a", host, up) == "https://127.0.0.1:8080/dav/a");
+}
+
+TEST_CASE("prefix_mount: a TLS upstream gets https URLs and its https URLs are its own") {
+  CHECK(url_to_upstream(dav, "/dav/a", host, up, "https", "https") == "https://127.0.0.1:18080/a");
+  CHECK(url_to_public(dav, "https://127.0.0.1:18080/a", host, up, "https", "https") == "https://127.0.0.1:8080/dav/a");
+  CHECK(url_to_public(dav, "http://127.0.0.1:18080/a", host, up, "https", "https") == "http://127.0.0.1:18080/a");
+}
+
+TEST_CASE("prefix_mount: URLs going back to an HTTPS client use https") {
+  CHECK(url_to_public(dav, "http://127.0.0.1:18080/a", host, up, "https") == "https://127.0.0.1:8080/dav/a");
+  CHECK(url_to_public(dav, "http://127.0.0.1:18080/a", host, up) == "http://127.0.0.1:8080/dav/a");
+  CHECK(if_header_to_upstream(dav, "<https://127.0.0.1:8080/dav/a> (<opaquelocktoken:x>)", host, up, "https") ==
+        "<http://127.0.0.1:18080/a> (<opaquelocktoken:x>)");
+}

@@ -311,3 +311,31 @@ TEST_CASE("wire: a server that accepts but never finishes the handshake times ou
   CHECK(px.stats().upstream_connect_errors.load() == 1);
   done.set();
 }
+
+TEST_CASE("wire: over HTTPS a prefix mount maps an https Destination up and Location back to https") {
+  std::mutex m;
+  std::string destination;
+  std::atomic<std::uint16_t> up_port{0};
+  fake_upstream up([&](conn& c) {
+    auto req = read_head(c);
+    {
+      std::lock_guard l(m);
+      destination = req.header("Destination");
+    }
+    c.send(response(201, "", "Location: http://127.0.0.1:" + std::to_string(up_port.load()) + "/b\r\n"));
+  });
+  up_port = up.port();
+  const auto& p = test_pki();
+  proxy px("listen:\n  - {address: 127.0.0.1:0, tls: {certificates: [" + cert_entry("localhost") +
+           "]}}\nthreads: 1\nlog: {access: off}\nupstreams:\n  app: {servers: [127.0.0.1:" + std::to_string(up.port()) +
+           "]}\nroutes: [{path_prefix: /dav/, upstream: app, upstream_prefix: /}]\n");
+  auto c = tls_connect_to(px.port(0), p.file("ca.pem"), "localhost", "localhost");
+  auto origin = "https://localhost:" + std::to_string(px.port(0));
+  c.send("COPY /dav/a HTTP/1.1\r\nHost: localhost:" + std::to_string(px.port(0)) + "\r\nDestination: " + origin +
+         "/dav/b\r\nContent-Length: 0\r\n\r\n");
+  auto h = read_head(c);
+  CHECK(h.status == 201);
+  CHECK(h.header("Location") == origin + "/dav/b");
+  std::lock_guard l(m);
+  CHECK(destination == "http://127.0.0.1:" + std::to_string(up.port()) + "/b");
+}
