@@ -75,6 +75,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void abort(std::string_view why);                  // close both sides
   void finish(bool client_keep_alive);
   void close_upstream();
+  void record_metrics();
   void log_access();
 
   std::shared_ptr<client_session> s_;

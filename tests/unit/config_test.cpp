@@ -562,3 +562,14 @@ TEST_CASE("config: a document that is not a mapping is rejected with its line") 
   CHECK(contains(msg, "t.yaml:1:"));
   CHECK(contains(msg, "mapping"));
 }
+
+TEST_CASE("config: admin.listen is optional, parsed as an IP address, and checked") {
+  CHECK_FALSE(parse_config(minimal, "t.yaml").admin.listen.has_value());
+  auto c = parse_config(minimal + yaml({"admin: {listen: 127.0.0.1:9901}"}), "t.yaml");
+  REQUIRE(c.admin.listen.has_value());
+  CHECK(c.admin.listen->text() == "127.0.0.1:9901");
+  CHECK(contains(error_of(minimal + yaml({"admin: {listen: localhost:9901}"})),
+                 "t.yaml:6: admin.listen: bad address 'localhost:9901'"));
+  CHECK(contains(error_of(minimal + yaml({"admin: {lisen: 127.0.0.1:9901}"})),
+                 "t.yaml:6: admin.lisen: unknown key"));
+}
