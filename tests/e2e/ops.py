@@ -147,6 +147,20 @@ def main():
                        env=dict(os.environ, HOLDON_LISTEN="nowhere"))
     check(p.returncode == 2 and b"environment HOLDON_LISTEN: bad address" in p.stderr,
           "--check with a bad HOLDON_LISTEN: exit 2 naming the variable", p.stderr)
+    # The configs shipped for Compose and Kubernetes are valid holdon configs.
+    p = subprocess.run([binary, "--check", "-c", str(common.ROOT / "docker" / "holdon.compose.yaml")],
+                       capture_output=True, timeout=10)
+    check(p.returncode == 0, "docker/holdon.compose.yaml passes --check", p.stderr)
+    k8s = (common.ROOT / "docker" / "k8s-sidecar.yaml").read_text()
+    block = re.search(r"  holdon\.yaml: \|\n((?:    .*\n)+)", k8s)
+    check(block is not None, "docker/k8s-sidecar.yaml has a holdon.yaml ConfigMap entry")
+    if block:
+        k8s_cfg = os.path.join(tmp, "k8s.yaml")
+        with open(k8s_cfg, "w") as f:
+            f.write("\n".join(l[4:] for l in block.group(1).splitlines()) + "\n")
+        p = subprocess.run([binary, "--check", "-c", k8s_cfg], capture_output=True, timeout=10)
+        check(p.returncode == 0, "the k8s ConfigMap's holdon.yaml passes --check", p.stderr)
+        check("/readyz" in k8s and "/healthz" in k8s and "port: admin" in k8s, "k8s probes use /healthz and /readyz on the admin port")
     busy = common.start_upstream()
     try:
         p = subprocess.run([binary, "-c", cfg], capture_output=True, timeout=10,
