@@ -106,10 +106,15 @@ for _ in $(seq 150); do
 done
 [ $up = 1 ] && ok "GET /healthz -> 200 ($(took "$t") after podman run)" ||
   { podman logs "$CID" 2>&1 | tail -20; die "no /healthz within 30s"; }
-ready=$(curl -sS -m 5 -w ' %{http_code}' "http://127.0.0.1:$APORT/readyz")
-[ "$ready" = "ready 200" ] && ok "GET /readyz -> '$ready'" || bad "GET /readyz -> '$ready'"
-pq podman healthcheck run "$CID" > "$WORK/hc.out" && ok "podman healthcheck run: $(cat "$WORK/hc.out")" ||
-  bad "podman healthcheck run failed: $(cat "$WORK/hc.out")"
+code=$(curl -sS -m 5 -o "$WORK/readyz" -w '%{http_code}' "http://127.0.0.1:$APORT/readyz")
+[ "$code" = 200 ] && [ "$(cat "$WORK/readyz")" = ready ] && ok "GET /readyz -> $code $(cat "$WORK/readyz")" ||
+  bad "GET /readyz -> $code $(cat "$WORK/readyz")"
+# The image's HEALTHCHECK (holdon --healthcheck inside the container, no curl there).
+if pq podman healthcheck run "$CID" > "$WORK/hc.out"; then
+  ok "podman healthcheck run: exit 0, State.Health.Status=$(podman inspect --format '{{.State.Health.Status}}' "$CID")"
+else bad "podman healthcheck run failed: $(cat "$WORK/hc.out")"; fi
+pq podman exec "$CID" /usr/local/bin/holdon --healthcheck http://127.0.0.1:1/healthz > /dev/null 2>&1; rc=$?
+[ $rc = 1 ] && ok "holdon --healthcheck in the container against a dead port: exit 1" || bad "dead-port healthcheck: exit $rc"
 pid=$(podman inspect --format '{{.State.Pid}}' "$CID")
 puid=$(awk '/^Uid:/{print $2}' "/proc/$pid/status" 2>/dev/null || echo "?")
 [ -n "$puid" ] && [ "$puid" != 0 ] && [ "$puid" != "?" ] && ok "holdon (host pid $pid) runs as uid $puid" ||
