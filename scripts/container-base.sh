@@ -16,15 +16,7 @@ log() { printf '[container-base] %s\n' "$*" >&2; }
 [ "$(id -u)" = 0 ] || { log "must run as root (rootful podman)"; exit 1; }
 mkdir -p "$STATE_DIR"
 
-missing=()
-for p in podman:podman runc:runc debootstrap:debootstrap ip:iproute2; do
-  command -v "${p%%:*}" >/dev/null || missing+=("${p#*:}")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+"$(dirname "$0")/deps.sh" container   # podman, runc, debootstrap
 
 # crun refuses this host's hybrid cgroups; runc works. Container ulimits must not exceed the
 # host's hard limits (no CAP_SYS_RESOURCE): podman's default nofile=1048576 fails.

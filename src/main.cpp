@@ -24,6 +24,16 @@ constexpr const char* usage =
     "  --healthcheck [URL] GET URL (default: /healthz on admin.listen) and exit 0 on a 2xx, else 1\n"
     "  --log-level LEVEL  overrides log.level from the configuration\n"
     "  --version          print the version and exit\n";
+
+// --healthcheck: exit 0 on a 2xx within 3 s, else 1 with the reason on stderr.
+int probe(const holdon::http_url& url) {
+  std::string error;
+  auto status = holdon::http_get_status(url, holdon::duration(3000), error);
+  if (status >= 200 && status < 300) return 0;
+  std::cerr << "holdon: healthcheck http://" << url.host << ":" << url.port << url.path << ": "
+            << (status ? "status " + std::to_string(status) : error) << "\n";
+  return 1;
+}
 }
 
 int main(int argc, char** argv) {
@@ -60,11 +70,7 @@ int main(int argc, char** argv) {
       std::cerr << "holdon: --healthcheck: bad URL '" << healthcheck_url << "' (expected http://HOST:PORT/PATH)\n";
       return 2;
     }
-    std::string error;
-    auto status = holdon::http_get_status(*url, holdon::duration(3000), error);
-    if (status >= 200 && status < 300) return 0;
-    std::cerr << "holdon: healthcheck " << healthcheck_url << ": " << (status ? "status " + std::to_string(status) : error) << "\n";
-    return 1;
+    return probe(*url);
   }
 
   std::shared_ptr<const holdon::config> cfg;
@@ -82,12 +88,7 @@ int main(int argc, char** argv) {
       std::cerr << "holdon: --healthcheck: no admin.listen configured (or give a URL)\n";
       return 2;
     }
-    auto url = holdon::admin_url(*cfg->admin.listen, "/healthz");
-    std::string error;
-    auto status = holdon::http_get_status(url, holdon::duration(3000), error);
-    if (status >= 200 && status < 300) return 0;
-    std::cerr << "holdon: healthcheck: " << (status ? "status " + std::to_string(status) : error) << "\n";
-    return 1;
+    return probe(holdon::admin_url(*cfg->admin.listen, "/healthz"));
   }
   if (check) {
     std::cout << "holdon: " << path << " is valid\n";
