@@ -8,7 +8,7 @@
 set -euo pipefail
 what=${1:-build}
 build=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libyaml-cpp-dev doctest-dev libssl-dev)
-test=(curl python3 nodejs procps)
+test=(curl python3 nodejs procps python3-yaml)
 runtime=(libyaml-cpp0.7 libstdc++6 ca-certificates)
 container=(podman runc debootstrap iproute2)  # tests/container (issue 5); crun fails on this host's cgroups
 case "$what" in
