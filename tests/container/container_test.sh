@@ -51,11 +51,16 @@ log "host ready ($(took "$T0"))"
 
 # ---------------------------------------------------------------- build
 t=$(now)
-if pq podman build --pull=never --format docker -f docker/Dockerfile -t "$IMAGE" . > "$WORK/build.log" 2>&1; then
+build() { pq podman build --pull=never --format docker -f docker/Dockerfile "$@" . >> "$WORK/build.log" 2>&1; }
+# The build stage gets a tag too: a tagged chain is the layer cache of the next run, and the
+# chains of older versions become dangling, which the label-filtered prune below removes
+# (holdon's own images only: every layer carries LABEL org.holdon.project=holdon).
+if build --target build -t "$IMAGE-build" && build -t "$IMAGE"; then
   ok "podman build -f docker/Dockerfile ($(took "$t"))"
 else
   tail -40 "$WORK/build.log"; die "podman build failed"
 fi
+pq podman image prune -f --filter label=org.holdon.project=holdon >/dev/null || true
 fmt() { podman image inspect --format "$1" "$IMAGE"; }
 user=$(fmt '{{.Config.User}}')
 case "${user%%:*}" in ""|0|root) bad "image USER is root or unset ('$user')";; *) ok "image USER $user";; esac
