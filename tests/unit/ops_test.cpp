@@ -100,7 +100,7 @@ TEST_CASE("env: bad values are errors that name the variable") {
   CHECK(contains(env_error(one_upstream, {{"HOLDON_ADMIN_LISTEN", "9901"}}), "HOLDON_ADMIN_LISTEN: bad address"));
 }
 
-TEST_CASE("healthcheck: URLs are parsed; wildcard admin addresses are probed on loopback") {
+TEST_CASE("healthcheck: URLs are parsed and wildcard admin addresses are probed on loopback") {
   auto u = parse_http_url("http://127.0.0.1:9901/healthz");
   REQUIRE(u);
   CHECK(u->host == "127.0.0.1");

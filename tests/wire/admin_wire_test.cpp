@@ -52,7 +52,7 @@ answer ask(std::uint16_t port, std::string_view method, std::string_view path) {
 }
 }  // namespace
 
-TEST_CASE("admin wire: /healthz, /readyz and /metrics; /readyz 503 once draining") {
+TEST_CASE("admin wire: /healthz, /readyz and /metrics, then /readyz 503 once draining") {
   fake_upstream up([](conn& c) {
     for (;;) {
       try {
