@@ -71,6 +71,11 @@ struct route_config {
 
 enum class access_log_format { off, text, json };
 
+// Admin listener (/healthz, /readyz, /metrics) on its own address; none when unset.
+struct admin_config {
+  std::optional<endpoint_spec> listen;
+};
+
 struct config {
   std::vector<endpoint_spec> listen;
   unsigned threads = 0;  // 0: one per core
@@ -82,6 +87,7 @@ struct config {
   access_log_format access_log = access_log_format::text;
   std::string log_level = "info";
   std::string via = "holdon";  // pseudonym in Via headers
+  admin_config admin;
 };
 
 // "file:LINE: key.path: what is wrong"

@@ -76,6 +76,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void abort(std::string_view why);                  // close both sides
   void finish(bool client_keep_alive);
   void close_upstream();
+  void record_metrics();
   void log_access();
   // prefix mounts (README "Prefix mounts"; mapping in prefix_mount.hpp)
   void map_request_headers();
