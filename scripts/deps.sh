@@ -3,17 +3,20 @@
 #   scripts/deps.sh build    compiler, CMake/Ninja, Boost 1.81 (Beast/Asio), yaml-cpp, doctest
 #   scripts/deps.sh test     build + the peers the test suite talks to (curl, python3, node)
 #   scripts/deps.sh runtime  shared libraries the holdon binary needs at run time
+#   scripts/deps.sh container  podman, runc, debootstrap: build and run docker/Dockerfile (tests)
 # Idempotent: a package already installed is not touched; apt-get update runs once, only if needed.
 set -euo pipefail
 what=${1:-build}
 build=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libyaml-cpp-dev doctest-dev libssl-dev)
-test=(curl python3 nodejs procps openssl apache2 litmus cadaver)
-runtime=(libyaml-cpp0.7 libstdc++6 ca-certificates)
+test=(curl python3 nodejs procps python3-yaml openssl apache2 litmus cadaver)
+runtime=(libyaml-cpp0.7 libstdc++6 libssl3 ca-certificates)
+container=(podman runc debootstrap iproute2)  # tests/container (issue 5); crun fails on this host's cgroups
 case "$what" in
   build) want=("${build[@]}") ;;
-  test) want=("${build[@]}" "${test[@]}") ;;
+  test) want=("${build[@]}" "${test[@]}" "${container[@]}") ;;
+  container) want=("${container[@]}") ;;
   runtime) want=("${runtime[@]}") ;;
-  *) echo "usage: $0 build|test|runtime" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|runtime|container" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${want[@]}"; do
@@ -23,5 +26,6 @@ done
 sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
 echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Lock timeout: other apt users on a shared machine must not fail the run.
+$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+$sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -301,7 +301,7 @@ struct parser {
     config c;
     if (!root.IsDefined() || root.IsNull()) fail(root, "(top)", "the configuration is empty");
     known_keys(root, "", {"listen", "threads", "upstreams", "routes", "interim", "timeouts",
-                          "limits", "log", "via"});
+                          "limits", "log", "via", "admin"});
     // Global sections first: routes inherit them.
     if (auto v = root["interim"]) c.interim = interim(v, "interim", c.interim);
     if (auto v = root["timeouts"]) c.timeouts = timeouts(v, "timeouts", c.timeouts);
@@ -326,6 +326,11 @@ struct parser {
         else if (s == "json") c.access_log = access_log_format::json;
         else fail(a, "log.access", "must be text, json or off");
       }
+    }
+
+    if (auto v = root["admin"]) {  // issue 5: admin listener
+      known_keys(v, "admin", {"listen"});
+      if (auto l = v["listen"]) c.admin.listen = get_endpoint(l, "admin.listen", true, true);
     }
 
     auto listen = root["listen"];

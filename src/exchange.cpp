@@ -11,6 +11,7 @@
 #include "holdon/header_rewrite.hpp"
 #include "holdon/log.hpp"
 #include "holdon/prefix_mount.hpp"
+#include "holdon/metrics.hpp"
 #include "holdon/route_table.hpp"
 
 namespace holdon {
@@ -600,8 +601,20 @@ void exchange::finish(bool client_keep_alive) {
     close_upstream();
   }
   buf_.reset();
+  record_metrics();
   log_access();
   s_->on_exchange_done(client_keep_alive);
+}
+
+// Per-route status class and time to the final response (issue 5: /metrics). An exchange
+// that never produced a final status (client gone first) counts as 499 and is not timed.
+void exchange::record_metrics() {
+  auto& m = s_->worker_.stats;
+  const auto& routes = s_->cfg_->routes;
+  if (!routes.empty() && &route_ >= routes.data() && &route_ < routes.data() + routes.size())
+    m.count_response(static_cast<std::size_t>(&route_ - routes.data()), status_ ? status_ : 499);
+  if (status_ != 0 && status_ != 499)
+    m.observe_final((final_at_ == clock::time_point{} ? clock::now() : final_at_) - started_);
 }
 
 void exchange::log_access() {
@@ -623,8 +636,9 @@ void exchange::log_access() {
     }
     return o;
   };
+  auto time = utc_timestamp(std::chrono::system_clock::now());
   if (fmt == access_log_format::json) {
-    line = "{\"client\":\"" + s_->client_ip_ + "\",\"method\":\"" + q(req.method_string()) +
+    line = "{\"time\":\"" + time + "\",\"client\":\"" + s_->client_ip_ + "\",\"method\":\"" + q(req.method_string()) +
            "\",\"target\":\"" + q(target) + "\",\"status\":" + std::to_string(status_) +
            ",\"interims\":" + std::to_string(interims_sent_) + ",\"keepalive_102\":" +
            std::to_string(keepalives_sent_) + ",\"upstream_ms\":" + std::to_string(upstream_ms) +
@@ -633,7 +647,7 @@ void exchange::log_access() {
            ",\"route\":\"" + q(route_.path_prefix) + "\",\"interim_policy\":\"" + q(policy_.why) +
            "\",\"user_agent\":\"" + q(ua) + "\",\"error\":\"" + q(error_) + "\"}";
   } else {
-    line = s_->client_ip_ + " \"" + q(req.method_string()) + " " + q(target) + "\" " +
+    line = time + " " + s_->client_ip_ + " \"" + q(req.method_string()) + " " + q(target) + "\" " +
            std::to_string(status_) + " interims=" + std::to_string(interims_sent_) +
            " upstream_ms=" + std::to_string(upstream_ms) + " total_ms=" + std::to_string(ms(now - started_)) +
            " in=" + std::to_string(bytes_in_) + " out=" + std::to_string(bytes_out_) + " route=" +

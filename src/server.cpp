@@ -11,6 +11,7 @@
 namespace holdon {
 
 server::server(std::shared_ptr<const config> cfg) : cfg_(std::move(cfg)) {
+  stats_.set_routes(cfg_->routes.size());  // before any worker can count
   unsigned n = cfg_->threads ? cfg_->threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<worker>(cfg_, stats_));
   listeners_.resize(n);

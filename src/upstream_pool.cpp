@@ -6,8 +6,8 @@
 
 namespace holdon {
 
-upstream_pool::upstream_pool(std::size_t upstreams, std::size_t max_idle)
-    : idle_(upstreams), next_(upstreams, 0), max_idle_(max_idle) {}
+upstream_pool::upstream_pool(std::size_t upstreams, std::size_t max_idle, std::atomic<std::int64_t>* pooled)
+    : idle_(upstreams), next_(upstreams, 0), max_idle_(max_idle), pooled_(pooled) {}
 
 namespace {
 // An idle HTTP/1.1 connection must be silent: EOF means the upstream closed it,
@@ -27,6 +27,7 @@ std::unique_ptr<upstream_conn> upstream_pool::lease(std::size_t upstream,
   while (!list.empty()) {
     auto c = std::move(list.back());  // most recently used first: the warmest
     list.pop_back();
+    count(-1);
     if (now - c->idle_since < max_idle && still_usable(c->socket)) return c;
     error_code ignored;
     c->socket.close(ignored);
@@ -42,6 +43,7 @@ std::unique_ptr<upstream_conn> upstream_pool::lease(std::size_t upstream, std::s
     if (list[i]->server != server) continue;
     auto c = std::move(list[i]);
     list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+    count(-1);
     if (now - c->idle_since < max_idle && still_usable(c->socket)) return c;
     error_code ignored;
     c->socket.close(ignored);
@@ -55,9 +57,11 @@ void upstream_pool::release(std::unique_ptr<upstream_conn> c) {
     error_code ignored;
     list.front()->socket.close(ignored);
     list.erase(list.begin());
+    count(-1);
   }
   c->idle_since = std::chrono::steady_clock::now();
   list.push_back(std::move(c));
+  count(1);
 }
 
 std::size_t upstream_pool::next_server(std::size_t upstream, std::size_t servers) {
@@ -74,7 +78,10 @@ std::size_t upstream_pool::idle() const {
 }
 
 void upstream_pool::clear() {
-  for (auto& l : idle_) l.clear();
+  for (auto& l : idle_) {
+    count(-static_cast<std::int64_t>(l.size()));
+    l.clear();
+  }
 }
 
 }  // namespace holdon

@@ -100,6 +100,11 @@ struct route_config {
 
 enum class access_log_format { off, text, json };
 
+// Admin listener (/healthz, /readyz, /metrics) on its own address; none when unset.
+struct admin_config {
+  std::optional<endpoint_spec> listen;
+};
+
 struct config {
   std::vector<endpoint_spec> listen;
   std::vector<listen_tls_config> listen_tls;  // parallel to listen
@@ -112,6 +117,7 @@ struct config {
   access_log_format access_log = access_log_format::text;
   std::string log_level = "info";
   std::string via = "holdon";  // pseudonym in Via headers
+  admin_config admin;
 };
 
 // "file:LINE: key.path: what is wrong"

@@ -77,6 +77,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void abort(std::string_view why);                  // close both sides
   void finish(bool client_keep_alive);
   void close_upstream();
+  void record_metrics();
   void log_access();
   // servers of the upstream (issue 7): balancer choice, next server after a failed connect, TLS
   void bind_server(std::size_t server);

@@ -3,7 +3,9 @@
 // exchange (unique_ptr) or idle here; only complete, clean exchanges give it back.
 #pragma once
 #include <boost/beast/core/flat_buffer.hpp>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -25,7 +27,9 @@ struct upstream_conn {
 
 class upstream_pool {
  public:
-  explicit upstream_pool(std::size_t upstreams, std::size_t max_idle_per_upstream = 256);
+  // `pooled` (optional) tracks the number of idle connections, for /metrics.
+  explicit upstream_pool(std::size_t upstreams, std::size_t max_idle_per_upstream = 256,
+                         std::atomic<std::int64_t>* pooled = nullptr);
 
   // A live idle connection to `upstream`, or nullptr. Connections idle longer than
   // max_idle, closed by the peer or holding unexpected bytes are dropped here.
@@ -42,6 +46,10 @@ class upstream_pool {
   std::vector<std::vector<std::unique_ptr<upstream_conn>>> idle_;
   std::vector<std::size_t> next_;
   std::size_t max_idle_;
+  std::atomic<std::int64_t>* pooled_;
+  void count(std::int64_t delta) {
+    if (pooled_) pooled_->fetch_add(delta, std::memory_order_relaxed);
+  }
 };
 
 }  // namespace holdon

@@ -15,7 +15,7 @@ namespace holdon {
 
 struct worker {
   worker(std::shared_ptr<const config> c, metrics& m)
-      : ioc(1), cfg(std::move(c)), pool(cfg->upstreams.size()), stats(m), balance(cfg->upstreams) {}
+      : ioc(1), cfg(std::move(c)), pool(cfg->upstreams.size(), 256, &m.upstream_pooled), stats(m), balance(cfg->upstreams) {}
   net::io_context ioc;  // declared first: destroyed last, after the sockets it serves
   std::shared_ptr<const config> cfg;
   upstream_pool pool;

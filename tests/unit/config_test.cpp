@@ -701,3 +701,14 @@ TEST_CASE("config: bad upstream_prefix and public_origin are reported with key a
     CHECK(contains(msg, "routes[0].public_origin: must be http://HOST[:PORT]"));
   }
 }
+
+TEST_CASE("config: admin.listen is optional, parsed as an IP address, and checked") {
+  CHECK_FALSE(parse_config(minimal, "t.yaml").admin.listen.has_value());
+  auto c = parse_config(minimal + yaml({"admin: {listen: 127.0.0.1:9901}"}), "t.yaml");
+  REQUIRE(c.admin.listen.has_value());
+  CHECK(c.admin.listen->text() == "127.0.0.1:9901");
+  CHECK(contains(error_of(minimal + yaml({"admin: {listen: localhost:9901}"})),
+                 "t.yaml:6: admin.listen: bad address 'localhost:9901'"));
+  CHECK(contains(error_of(minimal + yaml({"admin: {lisen: 127.0.0.1:9901}"})),
+                 "t.yaml:6: admin.lisen: unknown key"));
+}
