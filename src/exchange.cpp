@@ -225,7 +225,7 @@ void exchange::on_request_forwarded() {
   if (!committed_ && !response_started_) buf_.reset();
   if (committed_) return;
   set_deadline(route_.timeouts.upstream_response, deadline_kind::response);
-  arm_keepalive(route_.interim.first_after);
+  arm_keepalive(clock::now() + route_.interim.first_after);
 }
 
 // ---------------------------------------------------------------- response head
@@ -271,7 +271,7 @@ void exchange::on_interim(unsigned status) {
   const auto& h = ures_p_->get();
   queue_write(interim_head(status, h.reason(), h.base()));
   // The client just heard from us: restart the keep-alive interval (no doubled 102s).
-  if (request_forwarded_) arm_keepalive(route_.interim.every);
+  if (request_forwarded_) arm_keepalive(clock::now() + route_.interim.every);
 }
 
 void exchange::on_final_head() {
@@ -410,12 +410,13 @@ void exchange::on_write_queue(error_code ec, std::size_t n) {
 
 // ---------------------------------------------------------------- timers
 
-void exchange::arm_keepalive(duration d) {
+void exchange::arm_keepalive(clock::time_point due) {
   if (!policy_.keepalive || committed_ || done_ || interims_sent_ >= policy_.cap) return;
   unsigned seq = ++keepalive_seq_;
-  // first_after 0: the 102 goes out now, not after a race between a timer and the response.
-  if (d.count() == 0) return on_keepalive({}, seq);
-  keepalive_timer_.expires_after(d);
+  keepalive_timer_.expires_at(due);
+  // first_after 0: the first 102 goes out now, not after a race between a timer and the
+  // response. (Later ones, re-armed from their due time, go through the timer even if late.)
+  if (keepalives_sent_ == 0 && due <= clock::now()) return on_keepalive({}, seq);
   keepalive_timer_.async_wait([self = shared_from_this(), seq](error_code ec) { self->on_keepalive(ec, seq); });
 }
 
@@ -426,7 +427,8 @@ void exchange::on_keepalive(error_code ec, unsigned seq) {
   ++keepalives_sent_;
   s_->worker_.stats.keepalive_sent.fetch_add(1, std::memory_order_relaxed);
   queue_write(std::string(keepalive_102));
-  arm_keepalive(route_.interim.every);
+  // From the due time, not from now: a late wake-up must not push every later 102 back.
+  arm_keepalive(keepalive_timer_.expiry() + route_.interim.every);
 }
 
 // One watchdog per exchange: moving the deadline later is an assignment; the timer
