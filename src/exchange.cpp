@@ -70,7 +70,8 @@ void exchange::start() {
   ureq_.body().more = has_request_body_;
   ureq_sr_.emplace(ureq_);
 
-  up_ = s_->worker_.pool.lease(route_.upstream_index, route_.timeouts.idle);
+  // After a reload the pool serves the new configuration only: an older session connects.
+  if (s_->cfg_ == s_->worker_.cfg) up_ = s_->worker_.pool.lease(route_.upstream_index, route_.timeouts.idle);
   reused_ = up_ != nullptr;
   if (reused_) return do_send_head();
   do_connect();
@@ -177,6 +178,7 @@ void exchange::on_read_request_body(error_code ec) {
   auto& p = *s_->parser_;
   if (ec) {
     upstream_broken_ = true;  // the upstream got a partial body
+    if (ec == http::error::body_limit) return fail(413, "request body larger than limits.max_body_bytes");
     if (ec.category() == error_code(http::error::bad_chunk).category() && ec != http::error::partial_message)
       return fail(400, "malformed request body: " + ec.message());
     return abort("client failed while sending the body: " + ec.message());
@@ -290,7 +292,7 @@ void exchange::on_final_head() {
     else if (!no_body) framing_close_ = true;       // HTTP/1.0: the body ends when we close
   }
   client_keep_alive_ = s_->parser_->keep_alive() && s_->parser_->is_done() && !framing_close_ &&
-                       !s_->peer_closed_;
+                       !s_->peer_closed_ && !s_->last_request_ && !s_->worker_.draining;
   if (!client_keep_alive_) cres_.keep_alive(false);
   else if (client_version == 10) cres_.set(http::field::connection, "keep-alive");
   cres_.body().data = nullptr;
@@ -488,7 +490,8 @@ void exchange::fail(unsigned status, std::string_view why) {
   status_ = status;
   log(log_level::debug, "exchange failed: " + std::string(why));
   bool keep = status < 500 ? false : s_->parser_->is_done() && s_->parser_->keep_alive() &&
-                                         s_->parser_->get().version() == 11 && !s_->peer_closed_;
+                                         s_->parser_->get().version() == 11 && !s_->peer_closed_ &&
+                                         !s_->last_request_ && !s_->worker_.draining;
   after_queue_ = keep ? after_queue::finish_keep : after_queue::finish_close;
   queue_write(error_response(status, why, keep, head_request_));
 }
@@ -524,7 +527,8 @@ void exchange::finish(bool client_keep_alive) {
   keepalive_timer_.cancel();
   watchdog_.cancel();
   bool reusable = up_ && up_->socket.is_open() && !upstream_broken_ && ures_p_ && ures_p_->is_done() && ures_p_->keep_alive() &&
-                  ureq_sr_ && ureq_sr_->is_done() && up_->buffer.size() == 0;
+                  ureq_sr_ && ureq_sr_->is_done() && up_->buffer.size() == 0 &&
+                  s_->cfg_ == s_->worker_.cfg;
   if (reusable) {
     up_->buffer.shrink_to_fit();  // idle connections hold no relay-sized memory
     s_->worker_.pool.release(std::move(up_));
