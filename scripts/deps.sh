@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # deps.sh - install what holdon needs from Debian 12's packages, only when missing.
 #   scripts/deps.sh build    compiler, CMake/Ninja, Boost 1.81 (Beast/Asio), yaml-cpp, doctest
-#   scripts/deps.sh test     build + the peers the test suite talks to (curl, python3, node)
+#   scripts/deps.sh test     build + the peers the test suite talks to (curl, python3, node) + fuzz
+#   scripts/deps.sh fuzz     build + clang 14 with libFuzzer (scripts/fuzz.sh)
 #   scripts/deps.sh runtime  shared libraries the holdon binary needs at run time
 # Idempotent: a package already installed is not touched; apt-get update runs once, only if needed.
 set -euo pipefail
 what=${1:-build}
 build=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libyaml-cpp-dev doctest-dev libssl-dev)
 test=(curl python3 nodejs procps)
+fuzz=(clang-14 libclang-rt-14-dev)  # libFuzzer and the sanitizer runtimes for clang
 runtime=(libyaml-cpp0.7 libstdc++6 ca-certificates)
 case "$what" in
   build) want=("${build[@]}") ;;
-  test) want=("${build[@]}" "${test[@]}") ;;
+  test) want=("${build[@]}" "${test[@]}" "${fuzz[@]}") ;;
+  fuzz) want=("${build[@]}" "${fuzz[@]}") ;;
   runtime) want=("${runtime[@]}") ;;
-  *) echo "usage: $0 build|test|runtime" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|fuzz|runtime" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${want[@]}"; do

@@ -187,7 +187,9 @@ void exchange::on_read_request_body(error_code ec) {
   bytes_in_ += got;
   if (got == 0 && !p.is_done()) return do_read_request_body();
   if (p.is_done()) s_->start_watch();
-  ureq_.body().data = buf_.get();
+  // No bytes but done: data must be null, or buffer_body's writer (its toggle reset by a
+  // need_buffer) emits an empty chunk "0\r\n\r\n" before the last chunk: a stray request.
+  ureq_.body().data = got ? buf_.get() : nullptr;
   ureq_.body().size = got;
   ureq_.body().more = !p.is_done();
   do_write_request_body();
@@ -353,7 +355,7 @@ void exchange::on_read_response_body(error_code ec) {
   }
   auto got = relay_buffer_size - ures_p_->get().body().size;
   if (got == 0 && !ures_p_->is_done()) return do_read_response_body();
-  cres_.body().data = buf_.get();
+  cres_.body().data = got ? buf_.get() : nullptr;  // see on_read_request_body
   cres_.body().size = got;
   cres_.body().more = !ures_p_->is_done();
   do_write_response_body();
@@ -536,6 +538,7 @@ void exchange::finish(bool client_keep_alive) {
     close_upstream();
   }
   buf_.reset();
+  if (!error_.empty()) s_->worker_.stats.exchanges_failed.fetch_add(1, std::memory_order_relaxed);
   log_access();
   s_->on_exchange_done(client_keep_alive);
 }

@@ -15,6 +15,7 @@ struct metrics {
   std::atomic<std::uint64_t> upstream_timeouts{0};
   std::atomic<std::uint64_t> upstream_retries{0};
   std::atomic<std::int64_t> client_connections{0};
+  std::atomic<std::uint64_t> exchanges_failed{0};  // ended with an error (logged with error=...)
 };
 
 }  // namespace holdon
