@@ -88,8 +88,8 @@ int main(int argc, char** argv) {
         // Drain: no new connections; in-flight exchanges finish (still getting their 102s)
         // until drain_timeout, then whatever is left is cut.
         auto limit = cfg->drain_timeout;
-        holdon::log(holdon::log_level::info, "SIGTERM: draining, at most " + std::to_string(limit.count()) + " ms");
         srv.drain();
+        holdon::log(holdon::log_level::info, "SIGTERM: draining, at most " + std::to_string(limit.count()) + " ms");
         auto deadline = std::chrono::steady_clock::now() + limit;
         while (srv.stats().client_connections.load() > 0 && std::chrono::steady_clock::now() < deadline)
           std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -61,8 +61,12 @@ void server::stop() {
 }
 
 void server::drain() {
+  // Returns once every listener is closed: a connection attempted afterwards is refused.
+  std::vector<std::future<void>> done;
   for (std::size_t i = 0; i < workers_.size(); ++i) {
-    net::post(workers_[i]->ioc, [this, i] {
+    auto p = std::make_shared<std::promise<void>>();
+    done.push_back(p->get_future());
+    net::post(workers_[i]->ioc, [this, i, p] {
       auto& w = *workers_[i];
       for (auto& l : listeners_[i]) l->stop();
       w.draining = true;
@@ -70,8 +74,10 @@ void server::drain() {
       std::vector<client_session*> live(w.sessions.begin(), w.sessions.end());
       for (auto* s : live) s->on_drain();
       w.pool.clear();
+      p->set_value();
     });
   }
+  for (auto& f : done) f.wait();
 }
 
 void server::reload(std::shared_ptr<const config> next) {
