@@ -3,6 +3,7 @@
 // exchanges created on a worker stay on it: no locks on the data path.
 #pragma once
 #include <memory>
+#include <unordered_set>
 
 #include "holdon/config.hpp"
 #include "holdon/metrics.hpp"
@@ -11,6 +12,8 @@
 
 namespace holdon {
 
+class client_session;
+
 struct worker {
   worker(std::shared_ptr<const config> c, metrics& m)
       : ioc(1), cfg(std::move(c)), pool(cfg->upstreams.size(), 256, &m.upstream_pooled), stats(m) {}
@@ -18,6 +21,10 @@ struct worker {
   std::shared_ptr<const config> cfg;
   upstream_pool pool;
   metrics& stats;
+  // Live sessions (registered by their constructor, removed by their destructor; this
+  // thread only), so that a drain can close the idle ones.
+  std::unordered_set<client_session*> sessions;
+  bool draining = false;  // SIGTERM: no keep-alive, connections close after their exchange
 };
 
 }  // namespace holdon
