@@ -7,6 +7,7 @@
 #include "holdon/exchange.hpp"
 #include "holdon/interim_policy.hpp"
 #include "holdon/log.hpp"
+#include "holdon/request_guard.hpp"
 #include "holdon/route_table.hpp"
 
 namespace holdon {
@@ -26,6 +27,7 @@ client_session::client_session(tcp::socket socket, worker& w, net::ssl::context*
       timer_(socket_.get_executor()),
       scheme_(tls ? "https" : "http") {
   worker_.stats.client_connections.fetch_add(1, std::memory_order_relaxed);
+  worker_.sessions.insert(this);
   error_code ec;
   auto ep = socket_.socket().remote_endpoint(ec);
   client_ip_ = ec ? "unknown" : ep.address().to_string();
@@ -33,6 +35,7 @@ client_session::client_session(tcp::socket socket, worker& w, net::ssl::context*
 }
 
 client_session::~client_session() {
+  worker_.sessions.erase(this);
   worker_.stats.client_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -92,10 +95,37 @@ void client_session::do_wait_request() {
 void client_session::do_read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(cfg_->limits.max_header_bytes));
-  parser_->body_limit(boost::none);
+  if (cfg_->limits.max_body_bytes) parser_->body_limit(cfg_->limits.max_body_bytes);
+  else parser_->body_limit(boost::none);
   arm_timer(cfg_->timeouts.client_header);
-  http::async_read_header(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
-    self->on_read_header(ec);
+  do_read_raw_head();
+}
+
+// The raw head is checked (request_guard) before Beast parses it: Beast silently joins
+// obs-folds and cannot tell a long request line from a long header.
+void client_session::do_read_raw_head() {
+  auto bytes = static_cast<const char*>(buffer_.data().data());
+  bool complete = false;
+  auto v = check_raw_head({bytes, buffer_.size()}, cfg_->limits.max_request_line_bytes,
+                          cfg_->limits.max_header_bytes, complete);
+  if (v) {
+    disarm_timer();
+    return reply_and_close(v.status, v.why);
+  }
+  if (complete) {  // the parser finds the whole head in buffer_ and reads nothing more
+    http::async_read_header(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+      self->on_read_header(ec);
+    });
+    return;
+  }
+  socket_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](error_code ec, std::size_t n) {
+    if (self->closed_) return;
+    if (ec) {
+      self->disarm_timer();
+      return self->close();  // EOF, reset or the header timeout: nothing to answer
+    }
+    self->buffer_.commit(n);
+    self->do_read_raw_head();
   });
 }
 
@@ -105,6 +135,7 @@ void client_session::on_read_header(error_code ec) {
   if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset)
     return close();
   if (ec == http::error::header_limit) return reply_and_close(431, "request header too large");
+  if (ec == http::error::body_limit) return reply_and_close(413, "request body larger than limits.max_body_bytes");
   if (ec) return reply_and_close(400, "malformed request: " + ec.message());
 
   auto& req = parser_->get();
@@ -113,11 +144,19 @@ void client_session::on_read_header(error_code ec) {
   auto hosts = req.count(http::field::host);
   if (hosts > 1 || (hosts == 0 && req.version() == 11))
     return reply_and_close(400, "an HTTP/1.1 request needs exactly one Host header");
-  auto te = req.find(http::field::transfer_encoding);
-  if (te != req.end() && (req.version() == 10 || !beast::iequals(te->value(), "chunked") ||
-                          req.count(http::field::transfer_encoding) > 1))
-    return reply_and_close(501, "only Transfer-Encoding: chunked is accepted");
-  if (req.method() == http::verb::connect) return reply_and_close(501, "CONNECT is not supported");
+  framing_facts ff;
+  ff.version = req.version();
+  ff.content_length_fields = req.count(http::field::content_length);
+  ff.content_length = req[http::field::content_length];
+  ff.transfer_encoding_fields = req.count(http::field::transfer_encoding);
+  ff.transfer_encoding = req[http::field::transfer_encoding];
+  ff.target = req.target();
+  ff.host = req[http::field::host];
+  ff.connect = req.method() == http::verb::connect;
+  if (auto v = check_framing(ff)) return reply_and_close(v.status, v.why);
+  ++requests_;
+  auto max_requests = cfg_->limits.max_requests_per_connection;
+  last_request_ = worker_.draining || (max_requests && requests_ >= max_requests);
 
   const auto* route = select_route(cfg_->routes, request_host(req[http::field::host], req.target()),
                                    req.method_string(), req.target());
@@ -182,7 +221,7 @@ void client_session::on_watch(error_code ec, std::size_t n) {
 
 void client_session::on_exchange_done(bool keep_alive) {
   current_.reset();
-  if (!keep_alive || peer_closed_) return close();
+  if (!keep_alive || peer_closed_ || last_request_ || worker_.draining) return close();
   if (watching_) {
     next_after_watch_ = true;  // the watch read, cancelled or completed, resumes us
     error_code ignored;
@@ -198,6 +237,11 @@ void client_session::next_request() {
   if (buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
   if (buffer_.size() > 0) return do_read_header();
   do_wait_request();
+}
+
+void client_session::on_drain() {
+  // Idle or still sending its head: no exchange to finish, so the connection goes now.
+  if (!current_.lock()) close();
 }
 
 void client_session::close() {

@@ -301,15 +301,25 @@ struct parser {
     config c;
     if (!root.IsDefined() || root.IsNull()) fail(root, "(top)", "the configuration is empty");
     known_keys(root, "", {"listen", "threads", "upstreams", "routes", "interim", "timeouts",
-                          "limits", "log", "via", "admin"});
+                          "limits", "log", "via", "admin", "drain_timeout"});
     // Global sections first: routes inherit them.
     if (auto v = root["interim"]) c.interim = interim(v, "interim", c.interim);
     if (auto v = root["timeouts"]) c.timeouts = timeouts(v, "timeouts", c.timeouts);
     if (auto v = root["limits"]) {
-      known_keys(v, "limits", {"max_header_bytes"});
+      known_keys(v, "limits", {"max_header_bytes", "max_body_bytes", "max_connections",
+                               "max_requests_per_connection", "max_request_line_bytes"});
       if (auto m = v["max_header_bytes"])
         c.limits.max_header_bytes = get_uint(m, "limits.max_header_bytes", 1024, 1 << 20);
+      if (auto m = v["max_body_bytes"])
+        c.limits.max_body_bytes = get_uint(m, "limits.max_body_bytes", 0, std::uint64_t(1) << 50);
+      if (auto m = v["max_connections"])
+        c.limits.max_connections = get_uint(m, "limits.max_connections", 0, 1000000);
+      if (auto m = v["max_requests_per_connection"])
+        c.limits.max_requests_per_connection = get_uint(m, "limits.max_requests_per_connection", 0, 100000000);
+      if (auto m = v["max_request_line_bytes"])
+        c.limits.max_request_line_bytes = get_uint(m, "limits.max_request_line_bytes", 256, 1 << 20);
     }
+    if (auto v = root["drain_timeout"]) c.drain_timeout = get_duration(v, "drain_timeout");
     if (auto v = root["threads"]) c.threads = static_cast<unsigned>(get_uint(v, "threads", 0, 256));
     if (auto v = root["via"]) c.via = scalar(v, "via");
     if (auto v = root["log"]) {

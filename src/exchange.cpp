@@ -80,7 +80,8 @@ void exchange::start() {
   ureq_.body().more = has_request_body_;
   ureq_sr_.emplace(ureq_);
 
-  up_ = s_->worker_.pool.lease(route_.upstream_index, server_, route_.timeouts.idle);
+  // After a reload the pool serves the new configuration only: an older session connects.
+  if (s_->cfg_ == s_->worker_.cfg) up_ = s_->worker_.pool.lease(route_.upstream_index, server_, route_.timeouts.idle);
   reused_ = up_ != nullptr;
   if (reused_) return do_send_head();
   do_connect();
@@ -238,6 +239,7 @@ void exchange::on_read_request_body(error_code ec) {
   auto& p = *s_->parser_;
   if (ec) {
     upstream_broken_ = true;  // the upstream got a partial body
+    if (ec == http::error::body_limit) return fail(413, "request body larger than limits.max_body_bytes");
     if (ec.category() == error_code(http::error::bad_chunk).category() && ec != http::error::partial_message)
       return fail(400, "malformed request body: " + ec.message());
     return abort("client failed while sending the body: " + ec.message());
@@ -246,7 +248,9 @@ void exchange::on_read_request_body(error_code ec) {
   bytes_in_ += got;
   if (got == 0 && !p.is_done()) return do_read_request_body();
   if (p.is_done()) s_->start_watch();
-  ureq_.body().data = buf_.get();
+  // No bytes but done: data must be null, or buffer_body's writer (its toggle reset by a
+  // need_buffer) emits an empty chunk "0\r\n\r\n" before the last chunk: a stray request.
+  ureq_.body().data = got ? buf_.get() : nullptr;
   ureq_.body().size = got;
   ureq_.body().more = !p.is_done();
   do_write_request_body();
@@ -279,7 +283,7 @@ void exchange::on_request_forwarded() {
   if (!committed_ && !response_started_) buf_.reset();
   if (committed_) return;
   set_deadline(route_.timeouts.upstream_response, deadline_kind::response);
-  arm_keepalive(route_.interim.first_after);
+  arm_keepalive(clock::now() + route_.interim.first_after);
 }
 
 // ---------------------------------------------------------------- response head
@@ -325,7 +329,7 @@ void exchange::on_interim(unsigned status) {
   const auto& h = ures_p_->get();
   queue_write(interim_head(status, h.reason(), h.base()));
   // The client just heard from us: restart the keep-alive interval (no doubled 102s).
-  if (request_forwarded_) arm_keepalive(route_.interim.every);
+  if (request_forwarded_) arm_keepalive(clock::now() + route_.interim.every);
 }
 
 void exchange::on_final_head() {
@@ -354,7 +358,7 @@ void exchange::on_final_head() {
     else if (!no_body) framing_close_ = true;       // HTTP/1.0: the body ends when we close
   }
   client_keep_alive_ = s_->parser_->keep_alive() && s_->parser_->is_done() && !framing_close_ &&
-                       !s_->peer_closed_;
+                       !s_->peer_closed_ && !s_->last_request_ && !s_->worker_.draining;
   if (!client_keep_alive_) cres_.keep_alive(false);
   else if (client_version == 10) cres_.set(http::field::connection, "keep-alive");
   cres_.body().data = nullptr;
@@ -471,12 +475,13 @@ void exchange::on_write_queue(error_code ec, std::size_t n) {
 
 // ---------------------------------------------------------------- timers
 
-void exchange::arm_keepalive(duration d) {
+void exchange::arm_keepalive(clock::time_point due) {
   if (!policy_.keepalive || committed_ || done_ || interims_sent_ >= policy_.cap) return;
   unsigned seq = ++keepalive_seq_;
-  // first_after 0: the 102 goes out now, not after a race between a timer and the response.
-  if (d.count() == 0) return on_keepalive({}, seq);
-  keepalive_timer_.expires_after(d);
+  keepalive_timer_.expires_at(due);
+  // first_after 0: the first 102 goes out now, not after a race between a timer and the
+  // response. (Later ones, re-armed from their due time, go through the timer even if late.)
+  if (keepalives_sent_ == 0 && due <= clock::now()) return on_keepalive({}, seq);
   keepalive_timer_.async_wait([self = shared_from_this(), seq](error_code ec) { self->on_keepalive(ec, seq); });
 }
 
@@ -487,7 +492,8 @@ void exchange::on_keepalive(error_code ec, unsigned seq) {
   ++keepalives_sent_;
   s_->worker_.stats.keepalive_sent.fetch_add(1, std::memory_order_relaxed);
   queue_write(std::string(keepalive_102));
-  arm_keepalive(route_.interim.every);
+  // From the due time, not from now: a late wake-up must not push every later 102 back.
+  arm_keepalive(keepalive_timer_.expiry() + route_.interim.every);
 }
 
 // One watchdog per exchange: moving the deadline later is an assignment; the timer
@@ -556,7 +562,8 @@ void exchange::fail(unsigned status, std::string_view why) {
   status_ = status;
   log(log_level::debug, "exchange failed: " + std::string(why));
   bool keep = status < 500 ? false : s_->parser_->is_done() && s_->parser_->keep_alive() &&
-                                         s_->parser_->get().version() == 11 && !s_->peer_closed_;
+                                         s_->parser_->get().version() == 11 && !s_->peer_closed_ &&
+                                         !s_->last_request_ && !s_->worker_.draining;
   after_queue_ = keep ? after_queue::finish_keep : after_queue::finish_close;
   queue_write(error_response(status, why, keep, head_request_));
 }
@@ -593,7 +600,8 @@ void exchange::finish(bool client_keep_alive) {
   keepalive_timer_.cancel();
   watchdog_.cancel();
   bool reusable = up_ && up_->socket.is_open() && !upstream_broken_ && ures_p_ && ures_p_->is_done() && ures_p_->keep_alive() &&
-                  ureq_sr_ && ureq_sr_->is_done() && up_->buffer.size() == 0;
+                  ureq_sr_ && ureq_sr_->is_done() && up_->buffer.size() == 0 &&
+                  s_->cfg_ == s_->worker_.cfg;
   if (reusable) {
     up_->buffer.shrink_to_fit();  // idle connections hold no relay-sized memory
     s_->worker_.pool.release(std::move(up_));
@@ -602,6 +610,7 @@ void exchange::finish(bool client_keep_alive) {
   }
   buf_.reset();
   record_metrics();
+  if (!error_.empty()) s_->worker_.stats.exchanges_failed.fetch_add(1, std::memory_order_relaxed);
   log_access();
   s_->on_exchange_done(client_keep_alive);
 }

@@ -3,7 +3,9 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -123,8 +125,35 @@ int main(int argc, char** argv) {
       int sig = 0;
       sigwait(&set, &sig);
       if (sig == SIGHUP) {
-        holdon::log(holdon::log_level::warn, "SIGHUP: configuration reload is not supported yet; ignored");
+        // A bad file leaves the running configuration in place: nothing is dropped.
+        try {
+          auto fresh = holdon::load_config(path);
+          holdon::apply_env_overrides(fresh, holdon::process_env());  // same view as at start-up
+          auto next = std::make_shared<const holdon::config>(std::move(fresh));
+          srv.reload(next);
+          cfg = next;  // drain_timeout of the reloaded file applies
+          holdon::log(holdon::log_level::info, "SIGHUP: configuration reloaded from " + path);
+        } catch (const std::exception& e) {
+          holdon::log(holdon::log_level::error,
+                      std::string("SIGHUP: new configuration rejected, keeping the running one: ") + e.what());
+        }
         continue;
+      }
+      if (sig == SIGTERM) {
+        // Drain: no new connections; in-flight exchanges finish (still getting their 102s)
+        // until drain_timeout, then whatever is left is cut.
+        auto limit = cfg->drain_timeout;
+        if (adm) adm->set_draining();  // /readyz 503 first: balancers stop sending traffic
+        srv.drain();
+        holdon::log(holdon::log_level::info, "SIGTERM: draining, at most " + std::to_string(limit.count()) + " ms");
+        auto deadline = std::chrono::steady_clock::now() + limit;
+        while (srv.stats().client_connections.load() > 0 && std::chrono::steady_clock::now() < deadline)
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        auto left = srv.stats().client_connections.load();
+        holdon::log(holdon::log_level::info, left ? "drain deadline reached with " + std::to_string(left) +
+                                                        " connection(s) still open; stopping"
+                                                  : std::string("drained; stopping"));
+        break;
       }
       holdon::log(holdon::log_level::info, std::string("stopping on ") + strsignal(sig));
       break;

@@ -2,8 +2,10 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <future>
 #include <stdexcept>
 
+#include "holdon/client_session.hpp"
 #include "holdon/listener.hpp"
 #include "holdon/log.hpp"
 #include "holdon/worker.hpp"
@@ -63,6 +65,46 @@ void server::stop() {
       workers_[i]->ioc.stop();
     });
   }
+}
+
+void server::drain() {
+  // Returns once every listener is closed: a connection attempted afterwards is refused.
+  std::vector<std::future<void>> done;
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    auto p = std::make_shared<std::promise<void>>();
+    done.push_back(p->get_future());
+    net::post(workers_[i]->ioc, [this, i, p] {
+      auto& w = *workers_[i];
+      for (auto& l : listeners_[i]) l->stop();
+      w.draining = true;
+      // on_drain may close (not destroy) a session: copy, the set changes only in destructors.
+      std::vector<client_session*> live(w.sessions.begin(), w.sessions.end());
+      for (auto* s : live) s->on_drain();
+      w.pool.clear();
+      p->set_value();
+    });
+  }
+  for (auto& f : done) f.wait();
+}
+
+void server::reload(std::shared_ptr<const config> next) {
+  if (next->listen.size() != cfg_->listen.size() ||
+      !std::equal(next->listen.begin(), next->listen.end(), cfg_->listen.begin(),
+                  [](const endpoint_spec& a, const endpoint_spec& b) { return a.text() == b.text(); }))
+    log(log_level::warn, "reload: listen addresses cannot change while running; keeping the old ones");
+  if (next->threads != cfg_->threads) log(log_level::warn, "reload: threads cannot change while running");
+  std::vector<std::future<void>> done;
+  for (auto& w : workers_) {
+    auto p = std::make_shared<std::promise<void>>();
+    done.push_back(p->get_future());
+    net::post(w->ioc, [w = w.get(), next, p] {
+      w->cfg = next;
+      w->pool = upstream_pool(next->upstreams.size());  // upstream indexes may mean other servers now
+      p->set_value();
+    });
+  }
+  for (auto& f : done) f.wait();
+  cfg_ = std::move(next);
 }
 
 void server::wait() {

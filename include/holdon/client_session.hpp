@@ -25,6 +25,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   client_session(tcp::socket socket, worker& w, net::ssl::context* tls = nullptr);
   ~client_session();
   void start();
+  void on_drain();  // SIGTERM: close now unless an exchange is in flight (then after it)
 
  private:
   friend class exchange;
@@ -33,6 +34,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void do_handshake();
   void do_wait_request();  // keep-alive: idle timeout until the next request's first byte
   void do_read_header();
+  void do_read_raw_head();
   void on_read_header(error_code ec);
   void reply_and_close(unsigned status, std::string_view text);
   void arm_timer(duration d);
@@ -59,6 +61,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   bool next_after_watch_ = false;  // exchange done while the watch read was pending
   bool peer_closed_ = false;       // client sent EOF: finish the current response, then close
   bool closed_ = false;
+  std::size_t requests_ = 0;   // heads accepted on this connection
+  bool last_request_ = false;  // max_requests_per_connection reached or draining: answer with close
 };
 
 }  // namespace holdon

@@ -48,6 +48,11 @@ struct timeouts_config {
 
 struct limits_config {
   std::size_t max_header_bytes = 16384;
+  // Hardening limits; 0 means unlimited.
+  std::uint64_t max_body_bytes = 0;             // request body, 413 beyond
+  std::size_t max_connections = 0;              // open client connections per process
+  std::size_t max_requests_per_connection = 0;  // then the connection closes after its response
+  std::size_t max_request_line_bytes = 8192;    // method + target + version, 414 beyond
 };
 
 // TLS to the upstream (issue 7). Off unless the upstream has a `tls` section.
@@ -118,6 +123,7 @@ struct config {
   std::string log_level = "info";
   std::string via = "holdon";  // pseudonym in Via headers
   admin_config admin;
+  duration drain_timeout{30000};  // SIGTERM: how long in-flight exchanges may still finish
 };
 
 // "file:LINE: key.path: what is wrong"

@@ -66,7 +66,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void do_write_queue();
   void on_write_queue(error_code ec, std::size_t n);
   // timers
-  void arm_keepalive(duration d);
+  void arm_keepalive(clock::time_point due);
   void on_keepalive(error_code ec, unsigned seq);
   void set_deadline(clock::duration d, deadline_kind k);
   void on_watchdog(error_code ec);

@@ -31,6 +31,7 @@ struct metrics {
   std::atomic<std::uint64_t> upstream_timeouts{0};
   std::atomic<std::uint64_t> upstream_retries{0};
   std::atomic<std::int64_t> client_connections{0};
+  std::atomic<std::uint64_t> exchanges_failed{0};  // ended with an error (logged with error=...)
   std::atomic<std::int64_t> upstream_pooled{0};  // idle keep-alive connections in all pools
 
   // Time from the request head to the final response head (or generated error), per bucket

@@ -25,6 +25,12 @@ class server {
   void start();
   void stop();
   void wait();
+  // SIGTERM: stop accepting, close idle connections, let in-flight exchanges finish; the
+  // caller waits for stats().client_connections to reach 0 (or its deadline), then stop().
+  void drain();
+  // SIGHUP: new sessions use `next`; established ones keep theirs. Returns once every worker
+  // has switched. Listen addresses and threads are fixed at start; a change is logged, not applied.
+  void reload(std::shared_ptr<const config> next);
   std::vector<tcp::endpoint> endpoints() const;  // one per configured listen address
   metrics& stats() { return stats_; }
   std::size_t idle_upstream_connections() const;  // sum over workers; call after wait()

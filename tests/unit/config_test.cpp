@@ -712,3 +712,36 @@ TEST_CASE("config: admin.listen is optional, parsed as an IP address, and checke
   CHECK(contains(error_of(minimal + yaml({"admin: {lisen: 127.0.0.1:9901}"})),
                  "t.yaml:6: admin.lisen: unknown key"));
 }
+
+TEST_CASE("config: hardening limits and drain_timeout") {
+  const std::string base =
+      "listen: [127.0.0.1:8080]\nupstreams:\n  app: {servers: [127.0.0.1:8081]}\nroutes:\n  - {upstream: app}\n";
+  auto d = holdon::parse_config(base, "t");
+  CHECK(d.limits.max_body_bytes == 0);
+  CHECK(d.limits.max_connections == 0);
+  CHECK(d.limits.max_requests_per_connection == 0);
+  CHECK(d.limits.max_request_line_bytes == 8192);
+  CHECK(d.drain_timeout == holdon::duration(30000));
+  auto c = holdon::parse_config(base +
+                                    "limits: {max_body_bytes: 1048576, max_connections: 100, "
+                                    "max_requests_per_connection: 50, max_request_line_bytes: 2048}\n"
+                                    "drain_timeout: 5s\n",
+                                "t");
+  CHECK(c.limits.max_body_bytes == 1048576);
+  CHECK(c.limits.max_connections == 100);
+  CHECK(c.limits.max_requests_per_connection == 50);
+  CHECK(c.limits.max_request_line_bytes == 2048);
+  CHECK(c.drain_timeout == holdon::duration(5000));
+  auto err = [&](const std::string& extra) {
+    try {
+      holdon::parse_config(base + extra, "t.yaml");
+    } catch (const holdon::config_error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(err("limits: {max_body_bytes: lots}\n").find("limits.max_body_bytes") != std::string::npos);
+  CHECK(err("limits: {max_request_line_bytes: 10}\n").find("between 256") != std::string::npos);
+  CHECK(err("limits: {max_conns: 1}\n").find("max_conns") != std::string::npos);
+  CHECK(err("drain_timeout: soon\n").find("drain_timeout") != std::string::npos);
+}

@@ -1,0 +1,38 @@
+// request_guard: pure checks on a raw request head and its parsed framing fields, for what
+// Beast accepts but a proxy must not pass on (request smuggling, open proxying). Values in,
+// a verdict out: {0, ""} means acceptable, otherwise the status to answer and why.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace holdon {
+
+struct guard_verdict {
+  unsigned status = 0;  // 0: fine
+  std::string why;
+  explicit operator bool() const { return status != 0; }
+};
+
+// Raw bytes as read so far (the head may be incomplete). Returns a verdict as soon as one is
+// certain: request line over max_line (414), head over max_head (431), obs-fold (400).
+// `complete` is set when the CRLFCRLF ending the head is present.
+guard_verdict check_raw_head(std::string_view bytes, std::size_t max_line, std::size_t max_head,
+                             bool& complete);
+
+struct framing_facts {
+  unsigned version = 11;
+  std::size_t content_length_fields = 0;
+  std::string_view content_length;       // first value
+  std::size_t transfer_encoding_fields = 0;
+  std::string_view transfer_encoding;    // first value
+  std::string_view target;
+  std::string_view host;                 // Host header value ("" if none)
+  bool connect = false;
+};
+
+// Framing and target checks on the parsed head: ambiguous lengths, codings holdon cannot
+// relay, CONNECT, absolute-form targets naming another authority than Host.
+guard_verdict check_framing(const framing_facts& f);
+
+}  // namespace holdon

@@ -1,0 +1,83 @@
+#include "holdon/request_guard.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace holdon {
+
+namespace {
+bool iequal(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Last element of a comma-separated list, trimmed ("gzip, chunked" -> "chunked").
+std::string_view last_token(std::string_view list) {
+  auto comma = list.rfind(',');
+  return trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
+}
+}  // namespace
+
+guard_verdict check_raw_head(std::string_view b, std::size_t max_line, std::size_t max_head, bool& complete) {
+  complete = false;
+  auto eol = b.find("\r\n");
+  // Leading empty lines before a request are tolerated by Beast (RFC 9112 2.2); skip them.
+  std::size_t start = 0;
+  while (eol == start) {
+    start += 2;
+    eol = b.find("\r\n", start);
+  }
+  auto line_len = (eol == std::string_view::npos ? b.size() : eol) - start;
+  if (line_len > max_line) return {414, "request line longer than " + std::to_string(max_line) + " bytes"};
+  auto end = b.find("\r\n\r\n", start);
+  auto head_len = end == std::string_view::npos ? b.size() : end + 4;
+  if (head_len > max_head) return {431, "request header larger than " + std::to_string(max_head) + " bytes"};
+  if (end == std::string_view::npos) return {};
+  complete = true;
+  // obs-fold: a header line that starts with SP or HTAB continues the previous one. Beast
+  // would join it; a server behind holdon might not: refuse (RFC 9112 5.2 allows 400).
+  auto head = b.substr(0, end + 2);
+  for (auto p = head.find("\r\n", start); p != std::string_view::npos && p + 2 < head.size();
+       p = head.find("\r\n", p + 2))
+    if (head[p + 2] == ' ' || head[p + 2] == '\t') return {400, "obsolete line folding in the request header"};
+  return {};
+}
+
+guard_verdict check_framing(const framing_facts& f) {
+  if (f.connect) return {405, "CONNECT is not served: holdon is not a forward proxy"};
+  if (f.content_length_fields > 1 || f.content_length.find(',') != std::string_view::npos)
+    return {400, "more than one Content-Length"};
+  if (f.transfer_encoding_fields > 0) {
+    if (f.content_length_fields > 0) return {400, "both Content-Length and Transfer-Encoding"};
+    if (f.version == 10) return {400, "Transfer-Encoding in an HTTP/1.0 request"};
+    if (f.transfer_encoding_fields > 1) return {400, "more than one Transfer-Encoding field"};
+    if (!iequal(last_token(f.transfer_encoding), "chunked"))
+      return {400, "Transfer-Encoding does not end in chunked"};
+    if (!iequal(trim(f.transfer_encoding), "chunked"))
+      return {501, "only Transfer-Encoding: chunked is accepted"};
+  }
+  // absolute-form: holdon never connects to a host the client names. It serves such a target
+  // on its own routes only when the authority is the one the Host header names anyway.
+  auto t = f.target;
+  auto scheme = t.find("://");
+  if (!t.empty() && t.front() != '/' && t != "*") {
+    if (scheme == std::string_view::npos) return {400, "request target is neither a path nor absolute-form"};
+    auto s = t.substr(0, scheme);
+    if (!iequal(s, "http") && !iequal(s, "https")) return {400, "request target has an unknown scheme"};
+    auto rest = t.substr(scheme + 3);
+    auto authority = rest.substr(0, rest.find_first_of("/?#"));
+    if (authority.find('@') != std::string_view::npos) return {400, "userinfo in the request target"};
+    if (!iequal(authority, trim(f.host)))
+      return {400, "absolute-form target names another host than Host: holdon is not an open proxy"};
+  }
+  return {};
+}
+
+}  // namespace holdon
