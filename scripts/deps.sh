@@ -3,6 +3,7 @@
 #   scripts/deps.sh build    compiler, CMake/Ninja, Boost 1.81 (Beast/Asio), yaml-cpp, doctest
 #   scripts/deps.sh test     build + the peers the test suite talks to (curl, python3, node) + fuzz
 #   scripts/deps.sh fuzz     build + clang 14 with libFuzzer (scripts/fuzz.sh)
+#   scripts/deps.sh bench    build + the peers the benchmarks compare with (nginx, HAProxy, wrk)
 #   scripts/deps.sh runtime  shared libraries the holdon binary needs at run time
 #   scripts/deps.sh container  podman, runc, debootstrap: build and run docker/Dockerfile (tests)
 # Idempotent: a package already installed is not touched; apt-get update runs once, only if needed.
@@ -12,14 +13,16 @@ build=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libyaml-cpp-dev 
 test=(curl python3 nodejs procps python3-yaml openssl apache2 litmus cadaver)
 fuzz=(clang-14 libclang-rt-14-dev)  # libFuzzer and the sanitizer runtimes for clang
 runtime=(libyaml-cpp0.7 libstdc++6 libssl3 ca-certificates)
+bench=(nginx haproxy wrk curl)
 container=(podman runc debootstrap iproute2)  # tests/container (issue 5); crun fails on this host's cgroups
 case "$what" in
   build) want=("${build[@]}") ;;
   test) want=("${build[@]}" "${test[@]}" "${container[@]}" "${fuzz[@]}") ;;
   container) want=("${container[@]}") ;;
   fuzz) want=("${build[@]}" "${fuzz[@]}") ;;
+  bench) want=("${build[@]}" "${bench[@]}") ;;
   runtime) want=("${runtime[@]}") ;;
-  *) echo "usage: $0 build|test|container|fuzz|runtime" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|bench|container|fuzz|runtime" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${want[@]}"; do
