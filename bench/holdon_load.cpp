@@ -3,6 +3,7 @@
 //   holdon_load upstream --port P [--delay-ms 30000]
 //       An async slow origin: every request is answered 207 after the delay; keep-alive.
 //       Holds any number of connections on one thread (Python's threaded server cannot).
+//       Also PUT /sink (drains the body, answers 200 X-Received: N) and GET /bytes/N.
 //   holdon_load held --port P [--conns 8000] [--ramp-ms 4000] [--first-ms 1000]
 //                    [--every-ms 1000] [--timeout-s 90] [--expect-102 0|1]
 //       Opens --conns connections to a proxy, sends one slow PROPFIND on each, and records
@@ -18,6 +19,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/buffers_iterator.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
@@ -57,22 +59,70 @@ const std::string body =
 const std::string answer = "HTTP/1.1 207 Multi-Status\r\nContent-Type: application/xml\r\nContent-Length: " +
                            std::to_string(body.size()) + "\r\n\r\n" + body;
 
+// Per connection: read a head; drain a Content-Length body (PUT /sink: answers 200 with the
+// count); GET /bytes/N streams N bytes; anything else gets the 207 after the delay.
 struct upstream_conn : std::enable_shared_from_this<upstream_conn> {
   upstream_conn(tcp::socket s, std::chrono::milliseconds d) : sock(std::move(s)), timer(sock.get_executor()), delay(d) {}
   tcp::socket sock;
   net::steady_timer timer;
   net::streambuf buf;
   std::chrono::milliseconds delay;
+  std::uint64_t left = 0, total = 0;
+  std::string reply;
+  std::vector<char> chunk = std::vector<char>(65536, 'x');
 
+  static std::uint64_t number_after(const std::string& head, const char* key) {
+    auto p = head.find(key);
+    return p == std::string::npos ? 0 : std::strtoull(head.c_str() + p + std::strlen(key), nullptr, 10);
+  }
   void read() {
     net::async_read_until(sock, buf, "\r\n\r\n", [self = shared_from_this()](error_code ec, std::size_t n) {
       if (ec) return;
-      self->buf.consume(n);  // requests here carry no body
-      self->timer.expires_after(self->delay);
-      self->timer.async_wait([self](error_code) {
-        net::async_write(self->sock, net::buffer(answer), [self](error_code e, std::size_t) {
-          if (!e) self->read();
+      std::string head(net::buffers_begin(self->buf.data()), net::buffers_begin(self->buf.data()) + n);
+      self->buf.consume(n);
+      for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // HAProxy lowercases
+      if (head.rfind("get /bytes/", 0) == 0) {
+        self->left = number_after(head, "get /bytes/");
+        self->reply = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(self->left) + "\r\n\r\n";
+        return net::async_write(self->sock, net::buffer(self->reply), [self](error_code e, std::size_t) {
+          if (!e) self->send_bytes();
         });
+      }
+      self->left = number_after(head, "content-length: ");
+      self->total = self->left;
+      self->drain(head.rfind("put /sink", 0) == 0);
+    });
+  }
+  void send_bytes() {
+    if (left == 0) return read();
+    auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
+    left -= n;
+    net::async_write(sock, net::buffer(chunk.data(), n), [self = shared_from_this()](error_code e, std::size_t) {
+      if (!e) self->send_bytes();
+    });
+  }
+  void drain(bool sink) {
+    auto have = std::min<std::uint64_t>(left, buf.size());
+    buf.consume(static_cast<std::size_t>(have));
+    left -= have;
+    if (left > 0) {
+      auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
+      return sock.async_read_some(net::buffer(chunk.data(), n), [self = shared_from_this(), sink](error_code e, std::size_t got) {
+        if (e) return;
+        self->left -= got;
+        self->drain(sink);
+      });
+    }
+    if (sink) {
+      reply = "HTTP/1.1 200 OK\r\nX-Received: " + std::to_string(total) + "\r\nContent-Length: 0\r\n\r\n";
+      return net::async_write(sock, net::buffer(reply), [self = shared_from_this()](error_code e, std::size_t) {
+        if (!e) self->read();
+      });
+    }
+    timer.expires_after(delay);
+    timer.async_wait([self = shared_from_this()](error_code) {
+      net::async_write(self->sock, net::buffer(answer), [self](error_code e, std::size_t) {
+        if (!e) self->read();
       });
     });
   }
@@ -125,9 +175,9 @@ struct held_conn : std::enable_shared_from_this<held_conn> {
     request = req;
     sock.async_connect(ep, [self = shared_from_this()](error_code ec) {
       if (ec) return self->fail("connect: " + ec.message());
+      self->sent = clock_type::now();  // before the write: its handler may run late under load
       net::async_write(self->sock, net::buffer(self->request), [self](error_code e, std::size_t) {
         if (e) return self->fail("write: " + e.message());
-        self->sent = clock_type::now();
         self->read();
       });
     });

@@ -1,6 +1,7 @@
 // holdon: command line, signals, start-up. Exit codes: 0 ok (also after SIGTERM/SIGINT),
 // 1 runtime error (e.g. cannot listen) or --healthcheck failed, 2 usage or configuration error.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdlib>
 #include <chrono>
@@ -105,6 +106,13 @@ int main(int argc, char** argv) {
   }
   holdon::set_log_level(holdon::parse_log_level(level.empty() ? cfg->log_level : level));
   for (const auto& name : from_env) holdon::log(holdon::log_level::info, "configuration overridden by " + name);
+
+  // Two descriptors per held exchange: take every file the hard limit allows.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   // Signals are taken synchronously by this thread; workers never see them.
   sigset_t set;

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# held.sh - thousands of held slow DAV requests through holdon, then through nginx.
+#   bench/held.sh     (~2 x (ramp + 30 s); env HELD_CONNS=8000 HELD_DELAY_S=30 HELD_EVERY_MS=1000)
+# The upstream (bench/holdon_load upstream, one async thread) answers every request after
+# HELD_DELAY_S; the client (holdon_load held) opens HELD_CONNS connections, sends one PROPFIND
+# each and records every 102's lateness against its schedule. Reports the proxy's peak RSS and
+# CPU (user+sys over the whole run, % of one core), 102 jitter p50/p99/max and errors.
+# nginx sends no 102s; it is measured holding the same requests for RSS and CPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh bench
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build >/dev/null
+CONNS=${HELD_CONNS:-8000} DELAY=${HELD_DELAY_S:-30} EVERY=${HELD_EVERY_MS:-1000}
+U=18495 H=18496 N=18497
+tmp=$(mktemp -d /tmp/holdon-held.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; bench/peers.sh stop nginx $N; rm -rf "$tmp"; }
+trap cleanup EXIT
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo $t; }
+rss_kib() { local t=0 p; for p in "$@"; do t=$((t + $(awk '/^'"$2"':/ { print $2 }' "/proc/$p/status"))); done; echo $t; }
+
+build/bench/holdon_load upstream --port $U --delay-ms $((DELAY * 1000)) > "$tmp/upstream.log" & pids+=($!)
+wait_port $U
+echo "machine: $(nproc) cores, $(uname -sr); $CONNS held requests, upstream answers after ${DELAY}s, 102 every ${EVERY}ms"
+
+# measure NAME "PIDS..." CLIENT-ARGS...: runs the held client, prints one result line
+measure() {
+  local name=$1 procs=$2; shift 2
+  local t0 c0 t1 c1 hz; hz=$(getconf CLK_TCK)
+  t0=$(date +%s.%N); c0=$(cpu_ticks $procs)
+  local out; out=$(build/bench/holdon_load held --conns "$CONNS" --ramp-ms 4000 --timeout-s $((DELAY + 60)) "$@")
+  t1=$(date +%s.%N); c1=$(cpu_ticks $procs)
+  local hwm=0 p; for p in $procs; do hwm=$((hwm + $(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status"))); done
+  echo "$name: peak RSS $((hwm / 1024)) MiB, CPU $(awk -v c=$((c1 - c0)) -v hz="$hz" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", 100 * c / hz / (b - a) }') % of one core over $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }') s"
+  echo "  $out"
+}
+
+printf 'listen: [127.0.0.1:%s]\nthreads: 1\nupstreams: {app: {servers: [127.0.0.1:%s]}}\nroutes: [{path_prefix: /, upstream: app}]\ninterim: {first_after: %sms, every: %sms, max: 1000}\ntimeouts: {upstream_response: %ss}\nlog: {access: off, level: warn}\n' \
+  $H $U "$EVERY" "$EVERY" $((DELAY + 60)) > "$tmp/holdon.yaml"
+build/holdon -c "$tmp/holdon.yaml" & hp=$!; pids+=($hp)
+wait_port $H
+measure holdon "$hp" --port $H --first-ms "$EVERY" --every-ms "$EVERY"
+kill $hp
+
+BENCH_WORKERS=1 bench/peers.sh start nginx $N $U
+np=$(cat /tmp/holdon-bench.$(id -u)/nginx-$N/nginx.pid)
+measure nginx "$np $(pgrep -P "$np" | tr '\n' ' ')" --port $N --first-ms "$EVERY" --every-ms "$EVERY"
