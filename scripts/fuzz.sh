@@ -11,10 +11,10 @@ runs=${2:--1}
 scripts/deps.sh fuzz
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
   -DCMAKE_CXX_COMPILER=clang++-14 -DHOLDON_FUZZ=ON -DHOLDON_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j2 --target config_fuzz request_head_fuzz
+cmake --build build-fuzz -j2 --target config_fuzz request_head_fuzz href_rewrite_fuzz
 mkdir -p build-fuzz/artifacts
-# target:corpus pairs. TODO(issue 3 merge): href_rewrite_fuzz:multistatus
-for pair in config_fuzz:config request_head_fuzz:request_head; do
+# target:corpus pairs
+for pair in config_fuzz:config request_head_fuzz:request_head href_rewrite_fuzz:multistatus; do
   t=${pair%%:*} c=${pair##*:}
   work=build-fuzz/corpus/$c
   mkdir -p "$work"
