@@ -144,16 +144,7 @@ void client_session::on_read_header(error_code ec) {
   auto hosts = req.count(http::field::host);
   if (hosts > 1 || (hosts == 0 && req.version() == 11))
     return reply_and_close(400, "an HTTP/1.1 request needs exactly one Host header");
-  framing_facts ff;
-  ff.version = req.version();
-  ff.content_length_fields = req.count(http::field::content_length);
-  ff.content_length = req[http::field::content_length];
-  ff.transfer_encoding_fields = req.count(http::field::transfer_encoding);
-  ff.transfer_encoding = req[http::field::transfer_encoding];
-  ff.target = req.target();
-  ff.host = req[http::field::host];
-  ff.connect = req.method() == http::verb::connect;
-  if (auto v = check_framing(ff)) return reply_and_close(v.status, v.why);
+  if (auto v = check_framing(framing_facts_of(req))) return reply_and_close(v.status, v.why);
   ++requests_;
   auto max_requests = cfg_->limits.max_requests_per_connection;
   last_request_ = worker_.draining || (max_requests && requests_ >= max_requests);

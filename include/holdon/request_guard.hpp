@@ -31,6 +31,22 @@ struct framing_facts {
   bool connect = false;
 };
 
+// The facts of a parsed Beast request head, whatever its body type (a template so that this
+// unit stays free of Beast).
+template <class Request>
+framing_facts framing_facts_of(const Request& req) {
+  framing_facts f;
+  f.version = req.version();
+  f.content_length_fields = req.count("Content-Length");
+  f.content_length = req["Content-Length"];
+  f.transfer_encoding_fields = req.count("Transfer-Encoding");
+  f.transfer_encoding = req["Transfer-Encoding"];
+  f.target = req.target();
+  f.host = req["Host"];
+  f.connect = req.method_string() == "CONNECT";
+  return f;
+}
+
 // Framing and target checks on the parsed head: ambiguous lengths, codings holdon cannot
 // relay, CONNECT, absolute-form targets naming another authority than Host.
 guard_verdict check_framing(const framing_facts& f);

@@ -26,16 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   p.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
   if (ec || !p.is_header_done()) return 0;
   auto& req = p.get();
-  holdon::framing_facts f;
-  f.version = req.version();
-  f.content_length_fields = req.count(http::field::content_length);
-  f.content_length = req[http::field::content_length];
-  f.transfer_encoding_fields = req.count(http::field::transfer_encoding);
-  f.transfer_encoding = req[http::field::transfer_encoding];
-  f.target = req.target();
-  f.host = req[http::field::host];
-  f.connect = req.method() == http::verb::connect;
-  if (holdon::check_framing(f)) return 0;
+  if (holdon::check_framing(holdon::framing_facts_of(req))) return 0;
 
   http::fields out;
   for (const auto& fld : req) out.insert(fld.name(), fld.name_string(), fld.value());
