@@ -62,9 +62,11 @@ std::string serve_207(conn& c, std::uint16_t own_port, const std::string& status
 
 TEST_CASE("wire: a prefix mount maps target, Destination and If up, Location and hrefs down") {
   std::string seen;
+  event seen_set;  // serve_207 returns after the last byte is sent: the client may be done first
   std::atomic<std::uint16_t> up_port{0};
   fake_upstream up([&](conn& c) {
     seen = serve_207(c, up_port.load());
+    seen_set.set();
     c.read_to_eof();
   });
   up_port = up.port();
@@ -84,6 +86,7 @@ TEST_CASE("wire: a prefix mount maps target, Destination and If up, Location and
         "</D:response><D:response><D:href>http://127.0.0.1:" + std::to_string(px.port()) +
         "/dav/c</D:href></D:response></D:multistatus>\n");
   auto up_s = std::to_string(up.port());
+  REQUIRE(seen_set.wait(5000ms));
   CHECK(seen.rfind("COPY /litmus/a%20b HTTP/1.1\r\n", 0) == 0);
   CHECK(seen.find("Destination: http://127.0.0.1:" + up_s + "/litmus/c\r\n") != std::string::npos);
   CHECK(seen.find("If: <http://127.0.0.1:" + up_s + "/litmus/a%20b> (<opaquelocktoken:x>)\r\n") != std::string::npos);
@@ -111,8 +114,10 @@ TEST_CASE("wire: a mapped XML body goes to an HTTP/1.0 client delimited by close
 TEST_CASE("wire: a non-XML body on a mounted route is relayed byte for byte with its length") {
   const std::string payload = "<D:href xmlns:D=\"DAV:\">/not/rewritten</D:href>";
   std::string seen;
+  event seen_set;
   fake_upstream up([&](conn& c) {
     seen = read_head(c).raw;
+    seen_set.set();
     c.send(response(200, payload, "Content-Type: text/plain\r\n"));
     c.read_to_eof();
   });
@@ -122,14 +127,17 @@ TEST_CASE("wire: a non-XML body on a mounted route is relayed byte for byte with
   auto h = read_head(c);
   CHECK(h.header("Content-Length") == std::to_string(payload.size()));
   CHECK(read_body(c, h) == payload);
+  REQUIRE(seen_set.wait(5000ms));
   CHECK(seen.rfind("GET /file.txt HTTP/1.1\r\n", 0) == 0);
   CHECK(seen.find("Destination: http://elsewhere/x\r\n") != std::string::npos);  // another server: left alone
 }
 
 TEST_CASE("wire: public_origin turns a public https Destination into the upstream's origin") {
   std::string seen;
+  event seen_set;
   fake_upstream up([&](conn& c) {
     seen = read_head(c).raw;
+    seen_set.set();
     c.send(response(201, "", "Location: http://files.example.com/x\r\n"));
     c.read_to_eof();
   });
@@ -140,6 +148,7 @@ TEST_CASE("wire: public_origin turns a public https Destination into the upstrea
   auto h = read_head(c);
   CHECK(h.status == 201);
   CHECK(h.header("Location") == "https://files.example.com/dav/x");
+  REQUIRE(seen_set.wait(5000ms));
   CHECK(seen.find("Destination: http://127.0.0.1:" + std::to_string(up.port()) + "/b\r\n") != std::string::npos);
 }
 
