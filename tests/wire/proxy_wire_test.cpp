@@ -237,27 +237,12 @@ TEST_CASE("wire: chunked request and response bodies are streamed intact") {
     CHECK(req.header("Transfer-Encoding") == "chunked");
     auto body = read_body(c, req);
     CHECK(body == big);
-    std::string resp = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-    for (std::size_t i = 0; i < body.size(); i += 100000) {
-      auto part = body.substr(i, 100000);
-      char hex[32];
-      std::snprintf(hex, sizeof hex, "%zx\r\n", part.size());
-      resp += hex + part + "\r\n";
-    }
-    resp += "0\r\n\r\n";
-    c.send(resp);
+    c.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(body, 100000));
     c.read_to_eof();
   });
   proxy px(up.port(), "");
   auto c = px.connect();
-  std::string req = "PUT /f HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
-  for (std::size_t i = 0; i < big.size(); i += 70000) {
-    auto part = big.substr(i, 70000);
-    char hex[32];
-    std::snprintf(hex, sizeof hex, "%zx\r\n", part.size());
-    req += hex + part + "\r\n";
-  }
-  req += "0\r\n\r\n";
+  std::string req = "PUT /f HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(big, 70000);
   std::thread sender([&] { c.send(req); });
   auto h = read_head(c, 10000ms);
   sender.join();

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -443,6 +444,19 @@ std::string response(int status, std::string_view body, std::string_view extra) 
   std::string reason = status == 200 ? "OK" : status == 207 ? "Multi-Status" : "Status";
   return "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Length: " +
          std::to_string(body.size()) + "\r\n" + std::string(extra) + "\r\n" + std::string(body);
+}
+
+std::string chunked(std::string_view body, std::size_t piece) {
+  std::string out;
+  for (std::size_t i = 0; i < body.size(); i += piece) {
+    auto part = body.substr(i, piece);
+    char hex[32];
+    std::snprintf(hex, sizeof hex, "%zx\r\n", part.size());
+    out += hex;
+    out += part;
+    out += "\r\n";
+  }
+  return out + "0\r\n\r\n";
 }
 
 }  // namespace wire

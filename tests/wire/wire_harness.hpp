@@ -149,4 +149,7 @@ bool eventually(const std::function<bool()>& pred, ms timeout = 3000ms);
 
 std::string response(int status, std::string_view body, std::string_view extra_headers = "");
 
+// `body` in chunked transfer coding, `piece` bytes per chunk, with the terminating chunk.
+std::string chunked(std::string_view body, std::size_t piece);
+
 }  // namespace wire
