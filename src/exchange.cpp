@@ -3,85 +3,100 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <cstdio>
+#include <span>
 
 #include "holdon/client_session.hpp"
 #include "holdon/error_response.hpp"
 #include "holdon/header_rewrite.hpp"
 #include "holdon/log.hpp"
-#include "holdon/prefix_mount.hpp"
 #include "holdon/metrics.hpp"
+#include "holdon/prefix_mount.hpp"
 #include "holdon/route_table.hpp"
 
 namespace holdon {
 namespace http = beast::http;
 
 namespace {
-constexpr std::size_t relay_buffer_size = 64 * 1024;
-
-bool idempotent(http::verb v) {
-  switch (v) {
-    case http::verb::get: case http::verb::head: case http::verb::options:
-    case http::verb::trace: case http::verb::put: case http::verb::delete_:
-    case http::verb::propfind: case http::verb::search: case http::verb::report:
-      return true;
-    default:
-      return false;
-  }
+bool idempotent(std::string_view method) {
+  for (std::string_view m : {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE", "PROPFIND", "SEARCH", "REPORT"})
+    if (method == m) return true;
+  return false;
 }
-
-// Not std::make_unique: that zeroes 64 KiB per body, which was half of all instructions
-// per request in a callgrind profile. Every byte is written before it is read.
-std::unique_ptr<char[]> relay_buffer() { return std::unique_ptr<char[]>(new char[relay_buffer_size]); }
 
 template <class Ms>
 long long ms(Ms d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
+
+constexpr std::string_view crlf = "\r\n", crlf_last_chunk = "\r\n0\r\n\r\n", last_chunk = "0\r\n\r\n";
+
+net::const_buffer buf(std::string_view s) { return {s.data(), s.size()}; }
 }  // namespace
 
 exchange::exchange(std::shared_ptr<client_session> s, const route_config& route, interim_decision d)
     : s_(std::move(s)),
       route_(route),
       policy_(std::move(d)),
-      keepalive_timer_(s_->socket_.get_executor()),
-      watchdog_(s_->socket_.get_executor()) {
+      scratch_(s_->worker_.exchange_scratches.get()),
+      up_fields_(scratch_->up_fields),
+      up_head_(scratch_->up_head),
+      rhead_raw_(scratch_->response_raw),
+      client_fields_(scratch_->client_fields),
+      client_head_(scratch_->client_head),
+      out_(scratch_->out),
+      up_out_(scratch_->up_out) {
   s_->worker_.stats.exchanges.fetch_add(1, std::memory_order_relaxed);
   s_->worker_.stats.exchanges_in_flight.fetch_add(1, std::memory_order_relaxed);
 }
 
 exchange::~exchange() {
   s_->worker_.stats.exchanges_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  if (rp_) rp_->give_back(scratch_->response_fields, scratch_->response_body);
+  s_->worker_.exchange_scratches.put(std::move(scratch_));
 }
 
 // ---------------------------------------------------------------- request head
 
 void exchange::start() {
-  auto& req = s_->parser_->get();
-  head_request_ = req.method() == http::verb::head;
-  has_request_body_ = !s_->parser_->is_done();
-
-  ureq_.version(11);
-  ureq_.method_string(req.method_string());
-  ureq_.target(path_to_upstream(mount_of(route_), target_path(req.target())));
-  for (const auto& f : req) ureq_.insert(f.name(), f.name_string(), f.value());
-  rewrite_request_headers(ureq_.base(), {s_->client_ip_, s_->scheme_, req.version(), s_->cfg_->via});
-  if (s_->parser_->chunked()) ureq_.chunked(true);
-  if (ureq_.find(http::field::host) == ureq_.end()) {  // HTTP/1.0 without Host
+  auto& p = *s_->parser_;
+  const auto& req = p.head();
+  head_request_ = req.method == "HEAD";
+  has_request_body_ = !p.is_done();
+  request_chunked_ = p.chunked();
+  up_fields_.assign(req.fields);
+  rewrite_request_headers(up_fields_, {s_->client_ip_, s_->scheme_, req.version, s_->cfg_->via, s_->via_value(req.version)});
+  if (request_chunked_) up_fields_.insert("Transfer-Encoding", "chunked");
+  if (up_fields_.find(field_kind::host) == up_fields_.end()) {  // HTTP/1.0 without Host
     const auto& up = s_->cfg_->upstreams[route_.upstream_index];
-    ureq_.set(http::field::host, up.servers.front().text());
+    up_fields_.set("Host", up_fields_.own(up.servers.front().text()));
   }
   // The first pick always names a server (out ones too, when all are out).
   bind_server(*s_->worker_.balance.pick(route_.upstream_index, clock::now()));
-  if (mount_of(route_).active()) map_request_headers();  // names the chosen server
-  ureq_.body().data = nullptr;
-  ureq_.body().size = 0;
-  ureq_.body().more = has_request_body_;
-  ureq_sr_.emplace(ureq_);
+  write_upstream_head();
+  lease_or_connect();
+}
 
+// The head names the chosen server where a prefix mount maps URLs: written again after a
+// failed connect moved the exchange to another server.
+void exchange::write_upstream_head() {
+  const auto& req = s_->parser_->head();
+  auto m = mount_of(route_);
+  if (m.active()) map_request_headers();
+  up_head_.clear();
+  if (!m.active() && !req.target.empty() && req.target.front() == '/')
+    write_request_head(up_head_, req.method, req.target, up_fields_);
+  else
+    write_request_head(up_head_, req.method, path_to_upstream(m, target_path(req.target)), up_fields_);
+}
+
+void exchange::lease_or_connect() {
   // After a reload the pool serves the new configuration only: an older session connects.
-  if (s_->cfg_ == s_->worker_.cfg) up_ = s_->worker_.pool.lease(route_.upstream_index, server_, route_.timeouts.idle);
+  // A request that can be sent again is not probed: a stale connection shows on first use.
+  bool resendable = !has_request_body_ && idempotent(s_->parser_->head().method);
+  if (s_->cfg_ == s_->worker_.cfg)
+    up_ = s_->worker_.pool.lease(route_.upstream_index, server_, route_.timeouts.idle, !resendable);
   reused_ = up_ != nullptr;
   if (reused_) return do_send_head();
   do_connect();
@@ -91,8 +106,8 @@ void exchange::do_connect() {
   auto& w = s_->worker_;
   const auto& up = s_->cfg_->upstreams[route_.upstream_index];
   auto* tls = w.tls ? w.tls->upstreams[route_.upstream_index].get() : nullptr;
-  up_ = tls ? std::make_unique<upstream_conn>(s_->socket_.get_executor(), tls->context())
-            : std::make_unique<upstream_conn>(s_->socket_.get_executor());
+  up_ = tls ? std::make_unique<upstream_conn>(s_->socket_.get_executor(), tls->context(), w.buffers)
+            : std::make_unique<upstream_conn>(s_->socket_.get_executor(), w.buffers);
   up_->upstream = route_.upstream_index;
   up_->server = server_;
   const auto& ep = up.servers[up_->server];
@@ -164,10 +179,8 @@ void exchange::on_connect_failed(unsigned status, std::string_view why) {
   retired_.push_back(std::move(up_));
   unbind_server();
   bind_server(*next);
-  up_ = w.pool.lease(route_.upstream_index, server_, route_.timeouts.idle);
-  reused_ = up_ != nullptr;
-  if (reused_) return do_send_head();
-  do_connect();
+  write_upstream_head();
+  lease_or_connect();
 }
 
 void exchange::bind_server(std::size_t server) {
@@ -184,17 +197,10 @@ void exchange::unbind_server() {
 
 void exchange::do_send_head() {
   set_deadline(route_.timeouts.idle, deadline_kind::request_body);
-  auto self = shared_from_this();
-  if (has_request_body_) {
-    // Head alone first: the upstream may answer 100 Continue before the client sends a byte.
-    http::async_write_header(up_->socket, *ureq_sr_, [self](error_code ec, std::size_t) {
-      self->on_send_head(ec);
-    });
-  } else {
-    http::async_write(up_->socket, *ureq_sr_, [self](error_code ec, std::size_t) {
-      self->on_send_head(ec);
-    });
-  }
+  // With a body the head goes alone first: the upstream may answer 100 Continue before the
+  // client sends a byte.
+  net::async_write(up_->socket, net::buffer(up_head_),
+                   [self = shared_from_this()](error_code ec, std::size_t) { self->on_send_head(ec); });
 }
 
 void exchange::on_send_head(error_code ec) {
@@ -205,117 +211,157 @@ void exchange::on_send_head(error_code ec) {
     return fail(502, "upstream write failed: " + ec.message());
   }
   ++up_->requests;
-  do_read_response_head();
-  if (!has_request_body_) {
-    s_->start_watch();
-    return on_request_forwarded();
-  }
-  buf_ = relay_buffer();
-  s_->buffer_.reserve(relay_buffer_size);  // Beast reads at most the buffer's capacity per call
-  do_read_request_body();
+  next_response_head();
+  if (!has_request_body_) return on_request_forwarded();
+  pump_request_body();
 }
 
 // ---------------------------------------------------------------- request body
 
-void exchange::do_read_request_body() {
+// Parses what the client sent so far and forwards the body bytes among it, from the
+// session's read buffer; reads more when nothing in it can be forwarded.
+void exchange::pump_request_body() {
   auto& p = *s_->parser_;
-  if (p.is_done()) {
-    ureq_.body().data = nullptr;
-    ureq_.body().size = 0;
-    ureq_.body().more = false;
-    return do_write_request_body();
-  }
-  p.get().body().data = buf_.get();
-  p.get().body().size = relay_buffer_size;
-  set_deadline(route_.timeouts.idle, deadline_kind::request_body);
-  http::async_read_some(s_->socket_, s_->buffer_, p, [self = shared_from_this()](error_code ec, std::size_t) {
-    self->on_read_request_body(ec);
-  });
-}
-
-void exchange::on_read_request_body(error_code ec) {
-  if (ec == http::error::need_buffer) ec = {};
-  if (done_ || committed_) return;  // an early final response stops the upload
-  auto& p = *s_->parser_;
-  if (ec) {
-    upstream_broken_ = true;  // the upstream got a partial body
-    if (ec == http::error::body_limit) return fail(413, "request body larger than limits.max_body_bytes");
-    if (ec.category() == error_code(http::error::bad_chunk).category() && ec != http::error::partial_message)
+  auto& in = s_->in_;
+  p.body().clear();
+  std::size_t used = 0;
+  if (!in.empty()) {
+    error_code ec;
+    used = p.put_body(in.data(), ec);
+    if (ec) {
+      upstream_broken_ = true;  // the upstream got a partial body
+      if (ec == http::error::body_limit) return fail(413, "request body larger than limits.max_body_bytes");
       return fail(400, "malformed request body: " + ec.message());
-    return abort("client failed while sending the body: " + ec.message());
+    }
   }
-  auto got = relay_buffer_size - p.get().body().size;
-  bytes_in_ += got;
-  if (got == 0 && !p.is_done()) return do_read_request_body();
-  if (p.is_done()) s_->start_watch();
-  // No bytes but done: data must be null, or buffer_body's writer (its toggle reset by a
-  // need_buffer) emits an empty chunk "0\r\n\r\n" before the last chunk: a stray request.
-  ureq_.body().data = got ? buf_.get() : nullptr;
-  ureq_.body().size = got;
-  ureq_.body().more = !p.is_done();
-  do_write_request_body();
-}
-
-void exchange::do_write_request_body() {
+  bool last = p.is_done();
+  if (p.body().empty() && !last) {  // framing only (a chunk header), or nothing yet: read on
+    in.consume(used);
+    set_deadline(route_.timeouts.idle, deadline_kind::request_body);
+    auto [data, size] = in.prepare(1, buffer_pool::large);
+    s_->socket_.async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
+      self->on_read_request_body(ec, n);
+    });
+    return;
+  }
+  bytes_in_ += p.body_bytes();
+  frame_request_body(p.body(), last);
+  up_out_consumed_ = used;
   set_deadline(route_.timeouts.idle, deadline_kind::request_body);
-  http::async_write(up_->socket, *ureq_sr_, [self = shared_from_this()](error_code ec, std::size_t) {
+  net::async_write(up_->socket, std::span<const net::const_buffer>(up_out_), [self = shared_from_this()](error_code ec, std::size_t) {
     self->on_write_request_body(ec);
   });
 }
 
+void exchange::on_read_request_body(error_code ec, std::size_t n) {
+  if (done_ || committed_) return;  // an early final response stops the upload
+  if (ec) {
+    upstream_broken_ = true;  // the upstream got a partial body
+    return abort("client failed while sending the body: " + ec.message());
+  }
+  s_->in_.commit(n);
+  pump_request_body();
+}
+
 void exchange::on_write_request_body(error_code ec) {
-  if (ec == http::error::need_buffer) ec = {};
   if (done_) return;
+  s_->in_.consume(up_out_consumed_);
+  up_out_consumed_ = 0;
   if (ec) {
     // The upstream stopped reading; it may still have answered (413, 401...): the
     // response read decides. The rest of the client's body is never read.
     upstream_broken_ = true;
     return;
   }
-  if (ureq_sr_->is_done()) return on_request_forwarded();
+  if (s_->parser_->is_done()) return on_request_forwarded();
   if (committed_) return;
-  do_read_request_body();
+  pump_request_body();
+}
+
+void exchange::frame_request_body(const std::vector<std::string_view>& body, bool last) {
+  up_out_.clear();
+  if (request_chunked_) return add_chunked(up_out_, up_chunk_size_, body, last);
+  for (auto b : body) up_out_.push_back(buf(b));
+}
+
+void exchange::add_chunked(std::vector<net::const_buffer>& out, char (&size_line)[20],
+                           const std::vector<std::string_view>& body, bool last) {
+  std::size_t total = 0;
+  for (auto b : body) total += b.size();
+  if (total == 0) {
+    if (last) out.push_back(buf(last_chunk));
+    return;
+  }
+  int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", total);
+  out.push_back(net::const_buffer(size_line, static_cast<std::size_t>(n)));
+  for (auto b : body)
+    if (!b.empty()) out.push_back(buf(b));
+  out.push_back(buf(last ? crlf_last_chunk : crlf));
 }
 
 void exchange::on_request_forwarded() {
   request_forwarded_ = true;
   forwarded_at_ = clock::now();
-  if (!committed_ && !response_started_) buf_.reset();
+  s_->in_.release();  // a request waiting for its response holds no read buffer
   if (committed_) return;
   set_deadline(route_.timeouts.upstream_response, deadline_kind::response);
-  arm_keepalive(clock::now() + route_.interim.first_after);
+  arm_keepalive(forwarded_at_ + route_.interim.first_after);
 }
 
 // ---------------------------------------------------------------- response head
 
-void exchange::do_read_response_head() {
-  ures_p_.emplace();
-  ures_p_->header_limit(static_cast<std::uint32_t>(s_->cfg_->limits.max_header_bytes));
-  ures_p_->body_limit(boost::none);
-  if (head_request_) ures_p_->skip(true);
-  http::async_read_header(up_->socket, up_->buffer, *ures_p_,
-                          [self = shared_from_this()](error_code ec, std::size_t) { self->on_response_head(ec); });
+void exchange::next_response_head() {
+  if (!up_->buffer.empty()) return on_response_head_bytes();  // after a 1xx, say
+  do_read_response_head();
 }
 
-void exchange::on_response_head(error_code ec) {
-  if (done_ || committed_) return;
-  if (ec) {
-    if (retry_stale_connection()) return;
+void exchange::do_read_response_head() {
+  auto [data, size] = up_->buffer.prepare(1);
+  up_->socket.async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
+    if (self->done_ || self->committed_) return;
+    if (ec) {
+      if (self->retry_stale_connection()) return;
+      self->upstream_broken_ = true;
+      if ((ec == net::error::eof || ec == net::ssl::error::stream_truncated) && self->up_->buffer.empty())
+        return self->fail(502, "upstream closed the connection without a response");
+      if (ec == net::error::eof) return self->fail(502, "bad upstream response: partial message");
+      return self->fail(502, "bad upstream response: " + ec.message());
+    }
+    self->up_->buffer.commit(n);
+    self->on_response_head_bytes();
+  });
+}
+
+void exchange::on_response_head_bytes() {
+  auto data = up_->buffer.data();
+  auto max = s_->cfg_->limits.max_header_bytes;
+  auto end = data.find("\r\n\r\n");
+  if (end == std::string_view::npos ? data.size() > max : end + 4 > max) {
     upstream_broken_ = true;
-    if (ec == http::error::header_limit) return fail(502, "upstream response header too large");
-    if (ec == http::error::end_of_stream || ec == net::error::eof)
-      return fail(502, "upstream closed the connection without a response");
+    return fail(502, "upstream response header too large");
+  }
+  if (end == std::string_view::npos) return do_read_response_head();
+  rhead_raw_.assign(data.data(), end + 4);
+  up_->buffer.consume(end + 4);
+  if (rp_) rp_->give_back(scratch_->response_fields, scratch_->response_body);  // after a 1xx
+  rp_.emplace(std::move(scratch_->response_fields), std::move(scratch_->response_body));
+  rp_->body_limit(std::nullopt);
+  if (head_request_) rp_->skip(true);
+  error_code ec;
+  rp_->parse_head(rhead_raw_, ec);
+  if (ec) {
+    upstream_broken_ = true;
     return fail(502, "bad upstream response: " + ec.message());
   }
   response_started_ = true;
-  auto status = ures_p_->get().result_int();
+  auto status = rp_->head().status;
   if (status >= 100 && status < 200) {
     if (status == 101) {
       upstream_broken_ = true;
       return fail(502, "upstream switched protocols, which holdon does not proxy");
     }
     on_interim(status);
-    return do_read_response_head();
+    return next_response_head();
   }
   on_final_head();
 }
@@ -326,8 +372,8 @@ void exchange::on_interim(unsigned status) {
   if (!allowed || interims_sent_ >= policy_.cap) return;
   ++interims_sent_;
   s_->worker_.stats.interims_forwarded.fetch_add(1, std::memory_order_relaxed);
-  const auto& h = ures_p_->get();
-  queue_write(interim_head(status, h.reason(), h.base()));
+  const auto& h = rp_->head();
+  queue_write(interim_head(status, h.reason, h.fields));
   // The client just heard from us: restart the keep-alive interval (no doubled 102s).
   if (request_forwarded_) arm_keepalive(clock::now() + route_.interim.every);
 }
@@ -336,34 +382,34 @@ void exchange::on_final_head() {
   committed_ = true;
   final_at_ = clock::now();
   ++keepalive_seq_;
-  keepalive_timer_.cancel();
+  if (keepalive_timer_) keepalive_timer_->cancel();
+  keepalive_armed_ = false;
 
-  const auto& ures = ures_p_->get();
-  const auto& req = s_->parser_->get();
-  unsigned client_version = req.version();
-  status_ = ures.result_int();
-  cres_.version(11);
-  cres_.result(ures.result_int());
-  cres_.reason(ures.reason());
-  for (const auto& f : ures) cres_.insert(f.name(), f.name_string(), f.value());
-  rewrite_response_headers(cres_.base(), {{}, "http", ures.version(), s_->cfg_->via});
+  const auto& ures = rp_->head();
+  unsigned client_version = s_->parser_->head().version;
+  status_ = ures.status;
+  client_fields_.assign(ures.fields);
+  rewrite_response_headers(client_fields_, {{}, "http", ures.version, s_->cfg_->via, s_->via_value(ures.version)});
 
-  bool no_body = head_request_ || status_ == 204 || status_ == 304;
+  no_body_ = head_request_ || status_ == 204 || status_ == 304;
   if (mount_of(route_).active()) map_response_headers();
-  if (no_body) hrefs_.reset();
-  if (hrefs_) cres_.erase(http::field::content_length);  // hrefs change the length: re-framed
-  bool length_known = ures_p_->content_length().has_value() && !hrefs_;
-  if (!length_known && (!no_body || ures_p_->chunked())) {
-    if (client_version == 11) cres_.chunked(true);  // re-chunk: keeps the connection alive
-    else if (!no_body) framing_close_ = true;       // HTTP/1.0: the body ends when we close
+  if (no_body_) hrefs_.reset();
+  if (hrefs_) client_fields_.erase("Content-Length");  // hrefs change the length: re-framed
+  bool length_known = rp_->content_length().has_value() && !hrefs_;
+  if (!length_known && (!no_body_ || rp_->chunked())) {
+    if (client_version == 11) {  // re-chunk: keeps the connection alive
+      chunk_out_ = true;
+      client_fields_.insert("Transfer-Encoding", "chunked");
+    } else if (!no_body_) {
+      framing_close_ = true;  // HTTP/1.0: the body ends when we close
+    }
   }
   client_keep_alive_ = s_->parser_->keep_alive() && s_->parser_->is_done() && !framing_close_ &&
                        !s_->peer_closed_ && !s_->last_request_ && !s_->worker_.draining;
-  if (!client_keep_alive_) cres_.keep_alive(false);
-  else if (client_version == 10) cres_.set(http::field::connection, "keep-alive");
-  cres_.body().data = nullptr;
-  cres_.body().size = 0;
-  cres_.body().more = !no_body && !ures_p_->is_done();
+  if (!client_keep_alive_) client_fields_.insert("Connection", "close");
+  else if (client_version == 10) client_fields_.set("Connection", "keep-alive");
+  client_head_.clear();
+  write_response_head(client_head_, status_, ures.reason, client_fields_);
 
   after_queue_ = after_queue::relay_response;
   if (!writing_) start_response();
@@ -373,12 +419,9 @@ void exchange::on_final_head() {
 
 void exchange::start_response() {
   after_queue_ = after_queue::nothing;
-  cres_sr_.emplace(cres_);
   set_deadline(route_.timeouts.idle, deadline_kind::response_body);
-  bool no_body = head_request_ || status_ == 204 || status_ == 304;
-  auto self = shared_from_this();
-  if (no_body) {
-    http::async_write_header(s_->socket_, *cres_sr_, [self](error_code ec, std::size_t n) {
+  if (no_body_) {
+    net::async_write(s_->socket_, net::buffer(client_head_), [self = shared_from_this()](error_code ec, std::size_t n) {
       self->bytes_out_ += n;
       if (self->done_) return;
       if (ec) return self->abort("client write failed: " + ec.message());
@@ -386,82 +429,114 @@ void exchange::start_response() {
     });
     return;
   }
-  if (!buf_) buf_ = relay_buffer();
-  up_->buffer.reserve(relay_buffer_size);  // Beast reads at most the buffer's capacity per call
-  // Body bytes already buffered (small responses): head and body leave in one write.
-  if (up_->buffer.size() > 0 || ures_p_->is_done()) return do_read_response_body();
-  http::async_write_header(s_->socket_, *cres_sr_, [self](error_code ec, std::size_t n) {
-    self->on_write_response_body(ec, n);
+  pump_response();
+}
+
+// Parses what the upstream sent so far and writes it on, framed for the client, from the
+// upstream connection's read buffer (the head goes in the same write while it is unsent).
+void exchange::pump_response() {
+  auto& in = up_->buffer;
+  rp_->body().clear();
+  std::size_t used = 0;
+  if (!in.empty() && !rp_->is_done()) {
+    error_code ec;
+    used = rp_->put_body(in.data(), ec);
+    if (ec) {
+      upstream_broken_ = true;
+      return abort("upstream failed mid-body: " + ec.message());
+    }
+  }
+  bool last = rp_->is_done();
+  out_.clear();
+  if (!head_written_) out_.push_back(net::buffer(client_head_));
+  frame_response_body(rp_->body(), last);
+  if (out_.empty()) {
+    in.consume(used);
+    if (last) return finish(client_keep_alive_);
+    return do_read_response_body();
+  }
+  out_consumed_ = used;
+  set_deadline(route_.timeouts.idle, deadline_kind::response_body);
+  net::async_write(s_->socket_, std::span<const net::const_buffer>(out_), [self = shared_from_this()](error_code ec, std::size_t n) {
+    self->on_write_response(ec, n);
   });
+}
+
+void exchange::frame_response_body(const std::vector<std::string_view>& body, bool last) {
+  if (hrefs_) {
+    rewritten_.clear();
+    for (auto b : body) hrefs_->feed(b, rewritten_);
+    if (last) hrefs_->finish(rewritten_);
+    std::vector<std::string_view> one;
+    if (!rewritten_.empty()) one.push_back(rewritten_);
+    if (chunk_out_) return add_chunked(out_, chunk_size_, one, last);
+    for (auto b : one) out_.push_back(buf(b));
+    return;
+  }
+  if (chunk_out_) return add_chunked(out_, chunk_size_, body, last);
+  for (auto b : body)
+    if (!b.empty()) out_.push_back(buf(b));
 }
 
 void exchange::do_read_response_body() {
-  if (ures_p_->is_done()) {
-    set_response_chunk(nullptr, 0, false);
-    return do_write_response_body();
-  }
-  ures_p_->get().body().data = buf_.get();
-  ures_p_->get().body().size = relay_buffer_size;
   set_deadline(route_.timeouts.idle, deadline_kind::response_body);
-  http::async_read_some(up_->socket, up_->buffer, *ures_p_, [self = shared_from_this()](error_code ec, std::size_t) {
-    self->on_read_response_body(ec);
+  auto [data, size] = up_->buffer.prepare(1, buffer_pool::large);
+  up_->socket.async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
+    self->on_read_response_body(ec, n);
   });
 }
 
-void exchange::on_read_response_body(error_code ec) {
-  if (ec == http::error::need_buffer) ec = {};
+void exchange::on_read_response_body(error_code ec, std::size_t n) {
   if (done_) return;
-  if (ec == net::ssl::error::stream_truncated && ures_p_->need_eof()) {
-    // A TLS upstream ending a close-delimited body without close_notify: the TCP close is
-    // the end of the body, as over plain HTTP (RFC 9112 §6.3, §9.8).
+  // A close-delimited body ends with the connection: over TLS possibly without close_notify
+  // (RFC 9112 §6.3, §9.8).
+  if ((ec == net::error::eof || ec == net::ssl::error::stream_truncated) && rp_->need_eof()) {
     upstream_broken_ = true;
     ec = {};
-    ures_p_->put_eof(ec);
+    rp_->put_eof(ec);
+    if (!ec) return pump_response();
   }
   if (ec) {
     upstream_broken_ = true;
     return abort("upstream failed mid-body: " + ec.message());
   }
-  auto got = relay_buffer_size - ures_p_->get().body().size;
-  if (got == 0 && !ures_p_->is_done()) return do_read_response_body();
-  set_response_chunk(buf_.get(), got, !ures_p_->is_done());
-  if (cres_.body().size == 0 && cres_.body().more) return do_read_response_body();  // all held back
-  do_write_response_body();
+  up_->buffer.commit(n);
+  pump_response();
 }
 
-void exchange::do_write_response_body() {
-  set_deadline(route_.timeouts.idle, deadline_kind::response_body);
-  http::async_write(s_->socket_, *cres_sr_, [self = shared_from_this()](error_code ec, std::size_t n) {
-    self->on_write_response_body(ec, n);
-  });
-}
-
-void exchange::on_write_response_body(error_code ec, std::size_t n) {
-  if (ec == http::error::need_buffer) ec = {};
+void exchange::on_write_response(error_code ec, std::size_t n) {
   bytes_out_ += n;
   if (done_) return;
   if (ec) return abort("client write failed: " + ec.message());
-  if (cres_sr_->is_done()) return finish(client_keep_alive_);
-  do_read_response_body();
+  head_written_ = true;
+  up_->buffer.consume(out_consumed_);
+  out_consumed_ = 0;
+  if (rp_->is_done()) return finish(client_keep_alive_);  // the last bytes (and chunk) went out
+  pump_response();
 }
 
 // ---------------------------------------------------------------- client writer queue
 
 void exchange::queue_write(std::string bytes) {
-  queue_.push_back(std::move(bytes));
+  queue_.push_back({std::move(bytes), false});
+  if (!writing_) do_write_queue();
+}
+
+void exchange::queue_keepalive() {
+  queue_.push_back({{}, true});
   if (!writing_) do_write_queue();
 }
 
 void exchange::do_write_queue() {
   writing_ = true;
-  net::async_write(s_->socket_, net::buffer(queue_.front()),
+  net::async_write(s_->socket_, net::buffer(queue_.front().bytes()),
                    [self = shared_from_this()](error_code ec, std::size_t n) { self->on_write_queue(ec, n); });
 }
 
 void exchange::on_write_queue(error_code ec, std::size_t n) {
   writing_ = false;
   bytes_out_ += n;
-  queue_.pop_front();
+  queue_.erase(queue_.begin());
   if (done_) return;
   if (ec) return abort("client write failed: " + ec.message());
   if (!queue_.empty()) return do_write_queue();
@@ -475,51 +550,61 @@ void exchange::on_write_queue(error_code ec, std::size_t n) {
 
 // ---------------------------------------------------------------- timers
 
+// Records when the next keep-alive 102 is due; the timer itself is armed only when that
+// is within a tick (else the ticker arms it later), so a quick exchange never arms one.
 void exchange::arm_keepalive(clock::time_point due) {
+  keepalive_due_ = due;
   if (!policy_.keepalive || committed_ || done_ || interims_sent_ >= policy_.cap) return;
+  auto now = clock::now();
   unsigned seq = ++keepalive_seq_;
-  keepalive_timer_.expires_at(due);
   // first_after 0: the first 102 goes out now, not after a race between a timer and the
   // response. (Later ones, re-armed from their due time, go through the timer even if late.)
-  if (keepalives_sent_ == 0 && due <= clock::now()) return on_keepalive({}, seq);
-  keepalive_timer_.async_wait([self = shared_from_this(), seq](error_code ec) { self->on_keepalive(ec, seq); });
+  if (keepalives_sent_ == 0 && due <= now) return on_keepalive({}, seq);
+  if (due - now > s_->worker_.tick) {
+    if (keepalive_armed_) keepalive_timer_->cancel();  // superseded: seq changed
+    keepalive_armed_ = false;
+    return;
+  }
+  if (!keepalive_timer_) keepalive_timer_.emplace(s_->socket_.get_executor());
+  keepalive_armed_ = true;
+  keepalive_timer_->expires_at(due);
+  keepalive_timer_->async_wait([self = shared_from_this(), seq](error_code ec) { self->on_keepalive(ec, seq); });
 }
 
 void exchange::on_keepalive(error_code ec, unsigned seq) {
   // A cancelled timer's handler may still run with success: the sequence number decides.
-  if (ec || seq != keepalive_seq_ || done_ || committed_ || interims_sent_ >= policy_.cap) return;
+  if (seq != keepalive_seq_) return;
+  keepalive_armed_ = false;
+  if (ec || done_ || committed_ || interims_sent_ >= policy_.cap) return;
   ++interims_sent_;
   ++keepalives_sent_;
   s_->worker_.stats.keepalive_sent.fetch_add(1, std::memory_order_relaxed);
-  queue_write(std::string(keepalive_102));
+  queue_keepalive();
   // From the due time, not from now: a late wake-up must not push every later 102 back.
-  arm_keepalive(keepalive_timer_.expiry() + route_.interim.every);
+  arm_keepalive(keepalive_due_ + route_.interim.every);
 }
 
-// One watchdog per exchange: moving the deadline later is an assignment; the timer
-// wakes at the old time, sees the new deadline and sleeps again.
 void exchange::set_deadline(clock::duration d, deadline_kind k) {
   deadline_ = clock::now() + d;
   deadline_kind_ = k;
-  if (watchdog_armed_ && watchdog_.expiry() <= deadline_) return;
-  watchdog_armed_ = true;
-  watchdog_.expires_at(deadline_);
-  watchdog_.async_wait([self = shared_from_this()](error_code ec) { self->on_watchdog(ec); });
 }
 
-void exchange::on_watchdog(error_code ec) {
-  if (ec == net::error::operation_aborted || done_) return;
-  if (clock::now() < deadline_) {
-    watchdog_.expires_at(deadline_);
-    watchdog_.async_wait([self = shared_from_this()](error_code e) { self->on_watchdog(e); });
-    return;
-  }
-  watchdog_armed_ = false;
-  on_timeout();
+void exchange::on_tick(clock::time_point now) {
+  if (done_) return;
+  if (deadline_kind_ != deadline_kind::none && now >= deadline_) return on_timeout();
+  if (!request_forwarded_ || committed_) return;
+  // Waiting for the upstream: from now on a client that leaves must be noticed, and the
+  // next 102 armed when it is near.
+  s_->start_watch();
+  if (!keepalive_armed_ && keepalive_due_ - now <= s_->worker_.tick) arm_keepalive(keepalive_due_);
 }
 
 void exchange::on_timeout() {
-  switch (deadline_kind_) {
+  auto kind = deadline_kind_;
+  deadline_kind_ = deadline_kind::none;
+  switch (kind) {
+    case deadline_kind::none:
+      return;
     case deadline_kind::connect:
       return on_connect_failed(504, "upstream connect timed out");
     case deadline_kind::response:
@@ -541,13 +626,12 @@ void exchange::on_timeout() {
 // a response arrived and the request can be sent again (idempotent, no body), send it
 // once more on a fresh connection instead of failing the client.
 bool exchange::retry_stale_connection() {
-  if (!reused_ || response_started_ || has_request_body_ || !idempotent(s_->parser_->get().method()))
+  if (!reused_ || response_started_ || has_request_body_ || !idempotent(s_->parser_->head().method))
     return false;
   reused_ = false;
   s_->worker_.stats.upstream_retries.fetch_add(1, std::memory_order_relaxed);
   close_upstream();
   retired_.push_back(std::move(up_));
-  ureq_sr_.emplace(ureq_);
   do_connect();
   return true;
 }
@@ -558,12 +642,13 @@ void exchange::fail(unsigned status, std::string_view why) {
   if (committed_) return abort(why);
   committed_ = true;
   ++keepalive_seq_;
-  keepalive_timer_.cancel();
+  if (keepalive_timer_) keepalive_timer_->cancel();
+  keepalive_armed_ = false;
   status_ = status;
   log(log_level::debug, "exchange failed: " + std::string(why));
-  bool keep = status < 500 ? false : s_->parser_->is_done() && s_->parser_->keep_alive() &&
-                                         s_->parser_->get().version() == 11 && !s_->peer_closed_ &&
-                                         !s_->last_request_ && !s_->worker_.draining;
+  const auto& p = *s_->parser_;
+  bool keep = status < 500 ? false : p.is_done() && p.keep_alive() && p.head().version == 11 &&
+                                         !s_->peer_closed_ && !s_->last_request_ && !s_->worker_.draining;
   after_queue_ = keep ? after_queue::finish_keep : after_queue::finish_close;
   queue_write(error_response(status, why, keep, head_request_));
 }
@@ -597,18 +682,17 @@ void exchange::finish(bool client_keep_alive) {
   done_ = true;
   unbind_server();
   ++keepalive_seq_;
-  keepalive_timer_.cancel();
-  watchdog_.cancel();
-  bool reusable = up_ && up_->socket.is_open() && !upstream_broken_ && ures_p_ && ures_p_->is_done() && ures_p_->keep_alive() &&
-                  ureq_sr_ && ureq_sr_->is_done() && up_->buffer.size() == 0 &&
-                  s_->cfg_ == s_->worker_.cfg;
+  if (keepalive_timer_) keepalive_timer_->cancel();
+  keepalive_armed_ = false;
+  deadline_kind_ = deadline_kind::none;
+  bool reusable = up_ && up_->socket.is_open() && !upstream_broken_ && rp_ && rp_->is_done() && rp_->keep_alive() &&
+                  request_forwarded_ && up_->buffer.empty() && s_->cfg_ == s_->worker_.cfg;
   if (reusable) {
-    up_->buffer.shrink_to_fit();  // idle connections hold no relay-sized memory
+    up_->buffer.release();  // idle connections hold no buffer
     s_->worker_.pool.release(std::move(up_));
   } else {
     close_upstream();
   }
-  buf_.reset();
   record_metrics();
   if (!error_.empty()) s_->worker_.stats.exchanges_failed.fetch_add(1, std::memory_order_relaxed);
   log_access();
@@ -629,13 +713,13 @@ void exchange::record_metrics() {
 void exchange::log_access() {
   auto fmt = s_->cfg_->access_log;
   if (fmt == access_log_format::off) return;
-  const auto& req = s_->parser_->get();
+  const auto& req = s_->parser_->head();
   auto now = clock::now();
   auto upstream_ms = forwarded_at_ == clock::time_point{} ? -1
                      : ms((final_at_ == clock::time_point{} ? now : final_at_) - forwarded_at_);
-  std::string ua(req[http::field::user_agent]);
+  std::string ua(req.fields[field_kind::user_agent]);
   std::string line;
-  auto target = std::string(req.target());
+  auto target = std::string(req.target);
   auto q = [](std::string_view s) {  // JSON string body: escape quotes, backslashes, controls
     std::string o;
     for (char c : s) {
@@ -647,7 +731,7 @@ void exchange::log_access() {
   };
   auto time = utc_timestamp(std::chrono::system_clock::now());
   if (fmt == access_log_format::json) {
-    line = "{\"time\":\"" + time + "\",\"client\":\"" + s_->client_ip_ + "\",\"method\":\"" + q(req.method_string()) +
+    line = "{\"time\":\"" + time + "\",\"client\":\"" + s_->client_ip_ + "\",\"method\":\"" + q(req.method) +
            "\",\"target\":\"" + q(target) + "\",\"status\":" + std::to_string(status_) +
            ",\"interims\":" + std::to_string(interims_sent_) + ",\"keepalive_102\":" +
            std::to_string(keepalives_sent_) + ",\"upstream_ms\":" + std::to_string(upstream_ms) +
@@ -656,7 +740,7 @@ void exchange::log_access() {
            ",\"route\":\"" + q(route_.path_prefix) + "\",\"interim_policy\":\"" + q(policy_.why) +
            "\",\"user_agent\":\"" + q(ua) + "\",\"error\":\"" + q(error_) + "\"}";
   } else {
-    line = time + " " + s_->client_ip_ + " \"" + q(req.method_string()) + " " + q(target) + "\" " +
+    line = time + " " + s_->client_ip_ + " \"" + q(req.method) + " " + q(target) + "\" " +
            std::to_string(status_) + " interims=" + std::to_string(interims_sent_) +
            " upstream_ms=" + std::to_string(upstream_ms) + " total_ms=" + std::to_string(ms(now - started_)) +
            " in=" + std::to_string(bytes_in_) + " out=" + std::to_string(bytes_out_) + " route=" +

@@ -1,88 +1,99 @@
 #include "holdon/header_rewrite.hpp"
 
 #include <boost/beast/http/rfc7230.hpp>
+#include <array>
 #include <vector>
 
 namespace holdon {
 namespace http = boost::beast::http;
-using boost::beast::iequals;
-
-void strip_hop_by_hop(http::fields& f) {
-  std::vector<std::string> named;
-  for (auto it = f.find(http::field::connection); it != f.end() && it->name() == http::field::connection; ++it)
-    for (auto tok : http::token_list{it->value()}) named.emplace_back(tok);
-  for (const auto& n : named)
-    if (!iequals(n, "content-length") && !iequals(n, "host")) f.erase(n);
-  f.erase(http::field::connection);
-  f.erase(http::field::keep_alive);
-  f.erase(http::field::proxy_connection);
-  f.erase(http::field::te);
-  f.erase(http::field::transfer_encoding);
-  f.erase(http::field::upgrade);
-}
 
 namespace {
-void append_list(http::fields& f, std::string_view name, std::string_view value) {
-  auto it = f.find(name);
-  if (it == f.end()) {
-    f.set(name, value);
-    return;
+bool named_by_connection(const std::vector<header_field>& f, std::string_view name) {
+  for (const auto& h : f) {
+    if (!iequals_ascii(h.name, "Connection")) continue;
+    for (auto tok : http::token_list{h.value})
+      if (iequals_ascii(tok, name)) return true;
   }
+  return false;
+}
+
+bool always_hop_by_hop(field_kind k) {
+  return k == field_kind::connection || k == field_kind::keep_alive || k == field_kind::proxy_connection ||
+         k == field_kind::te || k == field_kind::transfer_encoding || k == field_kind::upgrade;
+}
+
+void append_list(header_fields& f, std::string_view name, std::string_view value) {
+  if (f.find(name) == f.end()) return f.insert(name, value);
   // Fold repeated fields into one list, then append ours (RFC 9110 §5.3).
   std::string all;
-  for (; it != f.end() && iequals(it->name_string(), name); ++it) {
+  for (const auto& h : f) {
+    if (!iequals_ascii(h.name, name)) continue;
     if (!all.empty()) all += ", ";
-    all += std::string_view(it->value());
+    all += h.value;
   }
   all += ", ";
   all += value;
-  f.set(name, all);
+  f.set(name, f.own(std::move(all)));
 }
 
-// Boost 1.81 knows no 103 and answers "<unknown-status>" for codes it lacks: an empty
-// reason phrase is valid HTTP, that text is not.
-std::string_view standard_reason(unsigned status) {
-  if (status == 103) return "Early Hints";
-  auto s = http::int_to_status(status);
-  return s == http::status::unknown ? std::string_view() : std::string_view(http::obsolete_reason(s));
-}
-
-std::string via_value(const forward_info& in) {
+std::string_view via_value(header_fields& f, const forward_info& in) {
+  if (!in.via_value.empty()) return in.via_value;
   std::string v = in.version == 10 ? "1.0 " : "1.1 ";
   v += in.via;
-  return v;
+  return f.own(std::move(v));
 }
 }  // namespace
 
-void rewrite_request_headers(http::fields& f, const forward_info& in) {
+void strip_hop_by_hop(header_fields& f) {
+  // The names Connection lists, as views into its values (which outlive the erasing: the
+  // Connection fields themselves go last). Content-Length and Host are never removed because
+  // a Connection header named them: framing and routing are not the sender's to erase.
+  std::array<std::string_view, 16> named{};
+  std::size_t n = 0;
+  bool overflow = false;
+  for (const auto& h : f) {
+    if (h.kind != field_kind::connection) continue;
+    for (auto tok : http::token_list{h.value}) {
+      if (n < named.size()) named[n++] = tok;
+      else overflow = true;
+    }
+  }
+  if (n > 0) {
+    std::vector<header_field> all;  // rare: more than 16 tokens, look them up again
+    if (overflow) all.assign(f.begin(), f.end());
+    f.erase_if([&](const header_field& h) {
+      if (h.kind == field_kind::connection || h.kind == field_kind::content_length || h.kind == field_kind::host)
+        return false;
+      for (std::size_t i = 0; i < n; ++i)
+        if (iequals_ascii(named[i], h.name)) return true;
+      return overflow && named_by_connection(all, h.name);
+    });
+  }
+  f.erase_if([](const header_field& h) { return always_hop_by_hop(h.kind); });
+}
+
+void rewrite_request_headers(header_fields& f, const forward_info& in) {
   strip_hop_by_hop(f);
-  append_list(f, "Via", via_value(in));
+  append_list(f, "Via", via_value(f, in));
   append_list(f, "X-Forwarded-For", in.client_ip);
   f.set("X-Forwarded-Proto", in.scheme);
-  auto host = f.find(http::field::host);
-  if (host != f.end()) f.set("X-Forwarded-Host", host->value());
+  auto host = f.find(field_kind::host);
+  if (host != f.end()) f.set("X-Forwarded-Host", host->value);
   else f.erase("X-Forwarded-Host");
 }
 
-void rewrite_response_headers(http::fields& f, const forward_info& from) {
+void rewrite_response_headers(header_fields& f, const forward_info& from) {
   strip_hop_by_hop(f);
-  append_list(f, "Via", via_value(from));
+  append_list(f, "Via", via_value(f, from));
 }
 
-std::string interim_head(unsigned status, std::string_view reason, const http::fields& upstream) {
-  http::fields f = upstream;
+std::string interim_head(unsigned status, std::string_view reason, const header_fields& upstream) {
+  header_fields f;
+  f.assign(upstream);
   strip_hop_by_hop(f);
-  f.erase(http::field::content_length);  // a 1xx has no body and carries no framing
-  std::string s = "HTTP/1.1 " + std::to_string(status) + " ";
-  s += reason.empty() ? standard_reason(status) : reason;
-  s += "\r\n";
-  for (const auto& h : f) {
-    s += std::string_view(h.name_string());
-    s += ": ";
-    s += std::string_view(h.value());
-    s += "\r\n";
-  }
-  s += "\r\n";
+  f.erase("Content-Length");  // a 1xx has no body and carries no framing
+  std::string s;
+  write_response_head(s, status, reason, f);
   return s;
 }
 

@@ -26,7 +26,14 @@ std::string_view last_token(std::string_view list) {
 }  // namespace
 
 guard_verdict check_raw_head(std::string_view b, std::size_t max_line, std::size_t max_head, bool& complete) {
-  complete = false;
+  std::size_t n = 0;
+  auto v = check_raw_head(b, max_line, max_head, n);
+  complete = n != 0;
+  return v;
+}
+
+guard_verdict check_raw_head(std::string_view b, std::size_t max_line, std::size_t max_head, std::size_t& head_len) {
+  head_len = 0;
   auto eol = b.find("\r\n");
   // Leading empty lines before a request are tolerated by Beast (RFC 9112 2.2); skip them.
   std::size_t start = 0;
@@ -37,17 +44,30 @@ guard_verdict check_raw_head(std::string_view b, std::size_t max_line, std::size
   auto line_len = (eol == std::string_view::npos ? b.size() : eol) - start;
   if (line_len > max_line) return {414, "request line longer than " + std::to_string(max_line) + " bytes"};
   auto end = b.find("\r\n\r\n", start);
-  auto head_len = end == std::string_view::npos ? b.size() : end + 4;
-  if (head_len > max_head) return {431, "request header larger than " + std::to_string(max_head) + " bytes"};
+  auto total = end == std::string_view::npos ? b.size() : end + 4;
+  if (total > max_head) return {431, "request header larger than " + std::to_string(max_head) + " bytes"};
   if (end == std::string_view::npos) return {};
-  complete = true;
   // obs-fold: a header line that starts with SP or HTAB continues the previous one. Beast
   // would join it; a server behind holdon might not: refuse (RFC 9112 5.2 allows 400).
   auto head = b.substr(0, end + 2);
   for (auto p = head.find("\r\n", start); p != std::string_view::npos && p + 2 < head.size();
        p = head.find("\r\n", p + 2))
     if (head[p + 2] == ' ' || head[p + 2] == '\t') return {400, "obsolete line folding in the request header"};
+  head_len = end + 4;
   return {};
+}
+
+framing_facts framing_facts_of(const request_head& req) {
+  framing_facts f;
+  f.version = req.version;
+  for (const auto& h : req.fields) {
+    if (h.kind == field_kind::content_length && f.content_length_fields++ == 0) f.content_length = h.value;
+    if (h.kind == field_kind::transfer_encoding && f.transfer_encoding_fields++ == 0) f.transfer_encoding = h.value;
+    if (h.kind == field_kind::host && f.host.empty()) f.host = h.value;
+  }
+  f.target = req.target;
+  f.connect = req.method == "CONNECT";
+  return f;
 }
 
 guard_verdict check_framing(const framing_facts& f) {

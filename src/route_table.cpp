@@ -81,7 +81,9 @@ bool host_matches(std::string_view pattern, std::string_view host) {
 
 const route_config* select_route(const std::vector<route_config>& routes, std::string_view host,
                                  std::string_view method, std::string_view target) {
-  auto path = target_path(target);
+  std::string absolute;  // only an absolute-form target needs its path made
+  std::string_view path = target;
+  if (!target.empty() && target.front() != '/') path = absolute = target_path(target);
   const route_config* fallback = nullptr;
   for (const auto& r : routes) {
     if (r.is_default && !fallback) fallback = &r;

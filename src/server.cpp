@@ -45,6 +45,7 @@ void server::start() {
     for (auto& l : listeners_[i]) l->start();
     threads_.emplace_back([w = workers_[i].get()] {
       auto guard = net::make_work_guard(w->ioc);
+      w->start_ticker();
       w->ioc.run();
     });
   }
@@ -62,6 +63,7 @@ void server::stop() {
     net::post(workers_[i]->ioc, [this, i] {
       for (auto& l : listeners_[i]) l->stop();
       workers_[i]->pool.clear();
+      workers_[i]->stop_ticker();
       workers_[i]->ioc.stop();
     });
   }
@@ -98,8 +100,7 @@ void server::reload(std::shared_ptr<const config> next) {
     auto p = std::make_shared<std::promise<void>>();
     done.push_back(p->get_future());
     net::post(w->ioc, [w = w.get(), next, p] {
-      w->cfg = next;
-      w->pool = upstream_pool(next->upstreams.size());  // upstream indexes may mean other servers now
+      w->set_config(next);
       p->set_value();
     });
   }

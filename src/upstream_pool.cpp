@@ -21,14 +21,14 @@ bool still_usable(stream& st) {
 }  // namespace
 
 std::unique_ptr<upstream_conn> upstream_pool::lease(std::size_t upstream,
-                                                    std::chrono::steady_clock::duration max_idle) {
+                                                    std::chrono::steady_clock::duration max_idle, bool probe) {
   auto& list = idle_.at(upstream);
   auto now = std::chrono::steady_clock::now();
   while (!list.empty()) {
     auto c = std::move(list.back());  // most recently used first: the warmest
     list.pop_back();
     count(-1);
-    if (now - c->idle_since < max_idle && still_usable(c->socket)) return c;
+    if (now - c->idle_since < max_idle && (!probe || still_usable(c->socket))) return c;
     error_code ignored;
     c->socket.close(ignored);
   }
@@ -36,7 +36,7 @@ std::unique_ptr<upstream_conn> upstream_pool::lease(std::size_t upstream,
 }
 
 std::unique_ptr<upstream_conn> upstream_pool::lease(std::size_t upstream, std::size_t server,
-                                                    std::chrono::steady_clock::duration max_idle) {
+                                                    std::chrono::steady_clock::duration max_idle, bool probe) {
   auto& list = idle_.at(upstream);
   auto now = std::chrono::steady_clock::now();
   for (auto i = list.size(); i-- > 0;) {  // most recently used first: the warmest
@@ -44,7 +44,7 @@ std::unique_ptr<upstream_conn> upstream_pool::lease(std::size_t upstream, std::s
     auto c = std::move(list[i]);
     list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
     count(-1);
-    if (now - c->idle_since < max_idle && still_usable(c->socket)) return c;
+    if (now - c->idle_since < max_idle && (!probe || still_usable(c->socket))) return c;
     error_code ignored;
     c->socket.close(ignored);
   }

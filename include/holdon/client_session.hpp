@@ -2,15 +2,16 @@
 // request parser; reads one request head at a time (header timeout), validates and
 // routes it, and hands it to an exchange. While an exchange waits for the upstream,
 // the session watches the socket so that a client that leaves is noticed at once.
-// Runs on its worker's io_context; dies when the last handler holding it returns.
+// Runs on its worker's io_context; its deadlines are checked by the worker's ticker;
+// dies when the last handler holding it returns.
 #pragma once
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "holdon/http_head.hpp"
+#include "holdon/io_buffer.hpp"
 #include "holdon/net.hpp"
 #include "holdon/stream.hpp"
 #include "holdon/worker.hpp"
@@ -21,44 +22,50 @@ class exchange;
 
 class client_session : public std::enable_shared_from_this<client_session> {
  public:
+  using clock = std::chrono::steady_clock;
+
   // `tls`: the listener's context; the session does the TLS handshake first.
   client_session(tcp::socket socket, worker& w, net::ssl::context* tls = nullptr);
   ~client_session();
   void start();
   void on_drain();  // SIGTERM: close now unless an exchange is in flight (then after it)
+  void on_tick(clock::time_point now);  // the worker's ticker: header and idle deadlines
 
  private:
   friend class exchange;
-  using request_parser = beast::http::request_parser<beast::http::buffer_body>;
 
   void do_handshake();
   void do_wait_request();  // keep-alive: idle timeout until the next request's first byte
-  void do_read_header();
-  void do_read_raw_head();
-  void on_read_header(error_code ec);
+  void do_read_head();     // header timeout from now
+  void on_head_bytes();    // what is buffered: a complete head, more to read, or refused
+  void read_more_head();
+  void start_exchange(std::size_t head_len);
   void reply_and_close(unsigned status, std::string_view text);
-  void arm_timer(duration d);
-  void disarm_timer();
+  void set_deadline(duration d) { deadline_ = clock::now() + d; }
+  void clear_deadline() { deadline_ = {}; }
 
   // Called by the exchange.
   void start_watch();
-  void on_watch(error_code ec, std::size_t n);
+  void on_watch(error_code ec);
   void on_exchange_done(bool keep_alive);
   void next_request();
   void close();
+  void end_request();  // parser and scratch back to the worker
 
   stream socket_;  // plain or TLS
   worker& worker_;
   std::shared_ptr<const config> cfg_;  // snapshot for this connection's lifetime
-  beast::flat_buffer buffer_;
-  std::optional<request_parser> parser_;
-  net::steady_timer timer_;
-  unsigned timer_seq_ = 0;
+  io_buffer in_;                       // read from the client, not yet parsed or relayed
+  std::unique_ptr<request_scratch> req_;  // while a request is under way (from the worker)
+  std::optional<request_parser> parser_;  // its views point into req_->head_raw
+  clock::time_point deadline_{};  // header or idle timeout; none while an exchange runs
   std::weak_ptr<exchange> current_;
   std::string client_ip_;
+  std::string via_[2];       // "1.0 PSEUDONYM", "1.1 PSEUDONYM": the Via values this session adds
+  std::string_view via_value(unsigned version) const { return via_[version == 10 ? 0 : 1]; }
   std::string_view scheme_;  // "http" or "https": what the client speaks to us
-  bool watching_ = false;          // a watch read is pending on socket_
-  bool next_after_watch_ = false;  // exchange done while the watch read was pending
+  bool watching_ = false;          // a watch is pending on socket_
+  bool next_after_watch_ = false;  // exchange done while the watch was pending
   bool peer_closed_ = false;       // client sent EOF: finish the current response, then close
   bool closed_ = false;
   std::size_t requests_ = 0;   // heads accepted on this connection

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "holdon/http_head.hpp"
+
 namespace holdon {
 
 struct guard_verdict {
@@ -19,6 +21,10 @@ struct guard_verdict {
 // `complete` is set when the CRLFCRLF ending the head is present.
 guard_verdict check_raw_head(std::string_view bytes, std::size_t max_line, std::size_t max_head,
                              bool& complete);
+// The same; `head_len` is the length of the complete head (leading empty lines included),
+// 0 while it is incomplete.
+guard_verdict check_raw_head(std::string_view bytes, std::size_t max_line, std::size_t max_head,
+                             std::size_t& head_len);
 
 struct framing_facts {
   unsigned version = 11;
@@ -31,21 +37,8 @@ struct framing_facts {
   bool connect = false;
 };
 
-// The facts of a parsed Beast request head, whatever its body type (a template so that this
-// unit stays free of Beast).
-template <class Request>
-framing_facts framing_facts_of(const Request& req) {
-  framing_facts f;
-  f.version = req.version();
-  f.content_length_fields = req.count("Content-Length");
-  f.content_length = req["Content-Length"];
-  f.transfer_encoding_fields = req.count("Transfer-Encoding");
-  f.transfer_encoding = req["Transfer-Encoding"];
-  f.target = req.target();
-  f.host = req["Host"];
-  f.connect = req.method_string() == "CONNECT";
-  return f;
-}
+// The facts of a parsed request head.
+framing_facts framing_facts_of(const request_head& req);
 
 // Framing and target checks on the parsed head: ambiguous lengths, codings holdon cannot
 // relay, CONNECT, absolute-form targets naming another authority than Host.

@@ -2,23 +2,24 @@
 // the owning worker thread touches it. A connection is either leased by exactly one
 // exchange (unique_ptr) or idle here; only complete, clean exchanges give it back.
 #pragma once
-#include <boost/beast/core/flat_buffer.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "holdon/io_buffer.hpp"
 #include "holdon/net.hpp"
 #include "holdon/stream.hpp"
 
 namespace holdon {
 
 struct upstream_conn {
-  explicit upstream_conn(const net::any_io_executor& ex) : socket(ex) {}
-  upstream_conn(const net::any_io_executor& ex, net::ssl::context& tls) : socket(ex, tls) {}
-  stream socket;  // plain or TLS (the upstream's `tls` section)
-  beast::flat_buffer buffer;  // leftover bytes: must be empty to be pooled
+  upstream_conn(const net::any_io_executor& ex, buffer_pool& buffers) : socket(ex), buffer(buffers) {}
+  upstream_conn(const net::any_io_executor& ex, net::ssl::context& tls, buffer_pool& buffers)
+      : socket(ex, tls), buffer(buffers) {}
+  stream socket;     // plain or TLS (the upstream's `tls` section)
+  io_buffer buffer;  // leftover bytes: must be empty to be pooled (and then holds no block)
   std::size_t upstream = 0;
   std::size_t server = 0;
   unsigned requests = 0;  // > 0: reused (a stale keep-alive connection may fail once)
@@ -32,11 +33,14 @@ class upstream_pool {
                          std::atomic<std::int64_t>* pooled = nullptr);
 
   // A live idle connection to `upstream`, or nullptr. Connections idle longer than
-  // max_idle, closed by the peer or holding unexpected bytes are dropped here.
-  std::unique_ptr<upstream_conn> lease(std::size_t upstream, std::chrono::steady_clock::duration max_idle);
+  // max_idle, closed by the peer or holding unexpected bytes are dropped here. `probe`: look
+  // at the socket first (a syscall) for a closed one; without it a stale connection shows
+  // on first use, which is fine for a request that can be sent again (exchange retries).
+  std::unique_ptr<upstream_conn> lease(std::size_t upstream, std::chrono::steady_clock::duration max_idle,
+                                       bool probe = true);
   // The same, to one server of the upstream (the balancer chose it).
   std::unique_ptr<upstream_conn> lease(std::size_t upstream, std::size_t server,
-                                       std::chrono::steady_clock::duration max_idle);
+                                       std::chrono::steady_clock::duration max_idle, bool probe = true);
   void release(std::unique_ptr<upstream_conn> c);
   std::size_t next_server(std::size_t upstream, std::size_t servers);  // round robin
   std::size_t idle() const;

@@ -2,7 +2,6 @@
 // Via / X-Forwarded-*, and the bytes of forwarded and generated interim responses.
 #include <doctest/doctest.h>
 
-#include <boost/beast/http/fields.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,30 +9,29 @@
 #include "holdon/header_rewrite.hpp"
 
 using namespace holdon;
-namespace http = boost::beast::http;
 
 namespace {
 
 using field_list = std::vector<std::pair<std::string, std::string>>;
 
-http::fields make(const field_list& in) {
-  http::fields f;
-  for (const auto& [name, value] : in) f.insert(name, value);
+header_fields make(const field_list& in) {
+  header_fields f;
+  for (const auto& [name, value] : in) f.insert(f.own(name), f.own(value));
   return f;
 }
 
 // Every field in wire order, names as stored.
-field_list dump(const http::fields& f) {
+field_list dump(const header_fields& f) {
   field_list out;
-  for (const auto& h : f) out.emplace_back(std::string(h.name_string()), std::string(h.value()));
+  for (const auto& h : f) out.emplace_back(std::string(h.name), std::string(h.value));
   return out;
 }
 
 // All values of one field name, in order.
-std::vector<std::string> values(const http::fields& f, std::string_view name) {
+std::vector<std::string> values(const header_fields& f, std::string_view name) {
   std::vector<std::string> out;
   for (const auto& h : f)
-    if (boost::beast::iequals(h.name_string(), name)) out.emplace_back(h.value());
+    if (iequals_ascii(h.name, name)) out.emplace_back(h.value);
   return out;
 }
 
@@ -231,17 +229,17 @@ TEST_CASE("headers: a forwarded 1xx loses hop-by-hop fields and Content-Length")
 }
 
 TEST_CASE("headers: a forwarded 1xx keeps the reason the upstream sent") {
-  CHECK(interim_head(102, "Still Working", http::fields{}) == "HTTP/1.1 102 Still Working\r\n\r\n");
+  CHECK(interim_head(102, "Still Working", header_fields{}) == "HTTP/1.1 102 Still Working\r\n\r\n");
 }
 
 TEST_CASE("headers: an empty reason falls back to the standard phrase") {
-  CHECK(interim_head(100, "", http::fields{}) == "HTTP/1.1 100 Continue\r\n\r\n");
-  CHECK(interim_head(102, "", http::fields{}) == "HTTP/1.1 102 Processing\r\n\r\n");
+  CHECK(interim_head(100, "", header_fields{}) == "HTTP/1.1 100 Continue\r\n\r\n");
+  CHECK(interim_head(102, "", header_fields{}) == "HTTP/1.1 102 Processing\r\n\r\n");
   auto f = make({{"Link", "</s.css>; rel=preload"}});
   CHECK(interim_head(103, "", f) == "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n");
 }
 
 TEST_CASE("headers: holdon's own keep-alive 102 is exactly a status line and an empty line") {
   CHECK(keepalive_102 == "HTTP/1.1 102 Processing\r\n\r\n");
-  CHECK(keepalive_102 == interim_head(102, "Processing", http::fields{}));
+  CHECK(keepalive_102 == interim_head(102, "Processing", header_fields{}));
 }

@@ -1,0 +1,186 @@
+// http_head: HTTP/1.x messages as holdon relays them. A head is parsed in place: method,
+// target, reason and every field are views into one contiguous copy of the raw head, so
+// parsing allocates nothing; heads are written back as one flat string. The body framing
+// the head implies (none, Content-Length, chunked, until close; RFC 9112 §6) is followed by
+// the same parser: body bytes come out as views of the bytes given to put_body, never copied,
+// and the relay writes them from the read buffer and consumes them once written. Chunked
+// bodies are decoded by Beast's basic_parser (a strict, tested chunk decoder).
+//
+// The head parser is strict where a proxy must be (RFC 9112): token characters in methods
+// and field names, no whitespace before a field's colon, no control characters in values,
+// CRLF line ends, one well-formed Content-Length, chunked last in Transfer-Encoding.
+#pragma once
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/system/error_code.hpp>
+#include <algorithm>
+#include <cstdint>
+#include <forward_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace holdon {
+
+inline bool iequals_ascii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x == y) continue;
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + ('a' - 'A'));
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + ('a' - 'A'));
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// The field names holdon looks at, recognised once when a field is added, so that finding
+// or dropping them compares a byte instead of a name.
+enum class field_kind : std::uint8_t {
+  other, connection, keep_alive, proxy_connection, te, transfer_encoding, upgrade,
+  content_length, host, via, x_forwarded_for, x_forwarded_proto, x_forwarded_host,
+  user_agent, expect, destination, if_, location, content_location, content_type, content_encoding
+};
+field_kind classify_field(std::string_view name);
+
+struct header_field {
+  std::string_view name, value;
+  field_kind kind = field_kind::other;
+};
+
+// Ordered fields with Beast's semantics for what holdon does to them: insert appends, set
+// replaces every field of that name by one at the end, erase removes them all; names compare
+// case-insensitively. Values are views (into a raw head, a longer-lived string, or own()).
+class header_fields {
+ public:
+  header_fields() = default;
+  header_fields(header_fields&&) = default;
+  header_fields& operator=(header_fields&&) = default;
+  header_fields(const header_fields&) = delete;  // views into owned_: copy with assign()
+  header_fields& operator=(const header_fields&) = delete;
+
+  using const_iterator = std::vector<header_field>::const_iterator;
+  const_iterator begin() const { return f_.begin(); }
+  const_iterator end() const { return f_.end(); }
+  std::size_t size() const { return f_.size(); }
+  bool empty() const { return f_.empty(); }
+
+  const_iterator find(std::string_view name) const;
+  std::string_view operator[](std::string_view name) const;  // the first value, "" if none
+  std::size_t count(std::string_view name) const;
+  // The same for a known field (no name comparison at all).
+  const_iterator find(field_kind k) const {
+    return std::find_if(f_.begin(), f_.end(), [k](const header_field& h) { return h.kind == k; });
+  }
+  std::string_view operator[](field_kind k) const {
+    auto it = find(k);
+    return it == f_.end() ? std::string_view() : it->value;
+  }
+  std::size_t count(field_kind k) const {
+    return static_cast<std::size_t>(std::count_if(f_.begin(), f_.end(), [k](const header_field& h) { return h.kind == k; }));
+  }
+  void insert(std::string_view name, std::string_view value) { f_.push_back({name, value, classify_field(name)}); }
+  void insert(const header_field& f) { f_.push_back(f); }
+  void set(std::string_view name, std::string_view value);
+  void erase(std::string_view name);
+  template <class Pred>
+  void erase_if(Pred p) {  // keeps the others in order
+    std::erase_if(f_, p);
+  }
+  // Keeps `s` alive as long as these fields (until clear): for values made while rewriting.
+  std::string_view own(std::string s);
+  void clear();
+  void assign(const header_fields& other);  // the same views (not the owned strings' storage)
+
+ private:
+  bool matches(const header_field& h, std::string_view name, field_kind k) const {
+    return k != field_kind::other ? h.kind == k : iequals_ascii(h.name, name);
+  }
+  std::vector<header_field> f_;
+  std::forward_list<std::string> owned_;  // a node each: adding one never moves the others
+};
+
+struct request_head {
+  std::string_view method, target;
+  unsigned version = 11;  // 10 or 11
+  header_fields fields;
+};
+
+struct response_head {
+  unsigned status = 0;
+  std::string_view reason;
+  unsigned version = 11;
+  header_fields fields;
+};
+
+// One message: its head (parse_head on exactly the raw head bytes, which must outlive the
+// views), then its body through put_body: body bytes come out as views of put_body's input in
+// body(), which the caller clears once it has written them. Errors are Beast's http::error
+// codes (bad_method, bad_field, bad_content_length, bad_chunk, body_limit...).
+template <bool isRequest>
+class message_parser {
+ public:
+  using head_type = std::conditional_t<isRequest, request_head, response_head>;
+  using error_code = boost::system::error_code;
+
+  message_parser();
+  // Reuses the capacity of storage a previous message gave back (no allocation per message).
+  message_parser(header_fields&& fields, std::vector<std::string_view>&& body);
+  message_parser(message_parser&&) = delete;
+  ~message_parser();
+  void give_back(header_fields& fields, std::vector<std::string_view>& body);
+
+  void body_limit(std::optional<std::uint64_t> n) { body_limit_ = n; }
+  void skip(bool v) { skip_ = v; }  // a response to HEAD: no body, whatever the head says
+
+  // Parses a complete head; `raw` ends with CRLFCRLF (leading empty lines allowed before a
+  // request line). Sets up the body framing. Returns the bytes consumed.
+  std::size_t parse_head(std::string_view raw, error_code& ec);
+  // Body bytes; returns what was consumed (less than given: call again with more appended).
+  std::size_t put_body(std::string_view bytes, error_code& ec);
+  void put_eof(error_code& ec);  // the connection ended: the end of a close-delimited body
+
+  head_type& head() { return head_; }
+  const head_type& head() const { return head_; }
+  std::vector<std::string_view>& body() { return body_; }
+  std::size_t body_bytes() const;  // in body()
+
+  bool is_header_done() const { return header_done_; }
+  bool is_done() const { return done_; }
+  bool chunked() const { return framing_ == framing::chunked; }
+  bool need_eof() const { return framing_ == framing::until_close && !done_; }
+  bool keep_alive() const { return keep_alive_; }
+  std::optional<std::uint64_t> content_length() const {  // as the head gave it
+    return has_length_ ? std::optional<std::uint64_t>(length_) : std::nullopt;
+  }
+
+ private:
+  enum class framing { none, length, chunked, until_close };
+  class chunk_decoder;  // Beast's basic_parser in chunked-body state, handing out views
+  bool parse_start_line(const char*& p, const char* end, error_code& ec);
+  void set_framing(error_code& ec);
+
+  head_type head_;
+  std::vector<std::string_view> body_;
+  std::optional<std::uint64_t> body_limit_;
+  framing framing_ = framing::none;
+  std::uint64_t length_ = 0, remaining_ = 0;
+  std::unique_ptr<chunk_decoder> chunks_;
+  bool header_done_ = false, done_ = false, keep_alive_ = false, skip_ = false, has_length_ = false;
+};
+
+using request_parser = message_parser<true>;
+using response_parser = message_parser<false>;
+
+// "METHOD TARGET HTTP/1.1\r\n" + fields + "\r\n", appended to out.
+void write_request_head(std::string& out, std::string_view method, std::string_view target,
+                        const header_fields& f);
+// "HTTP/1.1 STATUS REASON\r\n" + fields + "\r\n"; an empty reason becomes the standard one.
+void write_response_head(std::string& out, unsigned status, std::string_view reason, const header_fields& f);
+void append_fields(std::string& out, const header_fields& f);
+// The standard reason phrase, "" for codes without one (never Beast's "<unknown-status>").
+std::string_view standard_reason(unsigned status);
+
+}  // namespace holdon

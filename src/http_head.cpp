@@ -1,0 +1,458 @@
+#include "holdon/http_head.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/rfc7230.hpp>
+#include <boost/beast/http/status.hpp>
+#include <algorithm>
+#include <array>
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace holdon {
+namespace http = boost::beast::http;
+
+namespace {
+void append_uint(std::string& out, unsigned v) {
+  char b[10];
+  char* e = b + sizeof b;
+  char* p = e;
+  do *--p = static_cast<char>('0' + v % 10);
+  while ((v /= 10) != 0);
+  out.append(p, static_cast<std::size_t>(e - p));
+}
+
+// tchar (RFC 9110 §5.6.2): method tokens and field names.
+constexpr std::array<bool, 256> tchar_table = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+inline bool is_tchar(char c) { return tchar_table[static_cast<unsigned char>(c)]; }
+// Field values and reason phrases: HTAB, SP, VCHAR, obs-text; no other control character.
+inline bool is_text(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u == '\t' || (u >= 0x20 && u != 0x7f);
+}
+// Request targets: visible characters and obs-text (as Beast), no SP or controls.
+inline bool is_target_char(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u > 0x20 && u != 0x7f;
+}
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// Every byte of [p, e) is_text; 16 at a time where SSE2 is there (every x86-64).
+inline bool all_text(const char* p, const char* e) {
+#if defined(__SSE2__)
+  const __m128i c1f = _mm_set1_epi8(0x1f), tab = _mm_set1_epi8('\t'), del = _mm_set1_epi8(0x7f);
+  for (; e - p >= 16; p += 16) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, c1f), x);  // x <= 0x1f
+    __m128i bad = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(x, tab), ctl), _mm_cmpeq_epi8(x, del));
+    if (_mm_movemask_epi8(bad)) return false;
+  }
+#endif
+  for (; p < e; ++p)
+    if (!is_text(*p)) return false;
+  return true;
+}
+
+// "HTTP/1.1" -> 11
+bool parse_version(const char*& p, const char* end, unsigned& v) {
+  if (end - p < 8 || std::string_view(p, 5) != "HTTP/" || !is_digit(p[5]) || p[6] != '.' || !is_digit(p[7]))
+    return false;
+  v = static_cast<unsigned>((p[5] - '0') * 10 + (p[7] - '0'));
+  p += 8;
+  return true;
+}
+
+bool crlf_at(const char* p, const char* end) { return end - p >= 2 && p[0] == '\r' && p[1] == '\n'; }
+
+// A Content-Length value, or a list of equal ones ("5, 5"; responses only): nullopt if bad.
+std::optional<std::uint64_t> parse_length(std::string_view v, bool list_ok) {
+  std::optional<std::uint64_t> result;
+  while (true) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    std::uint64_t n = 0;
+    std::size_t i = 0;
+    for (; i < v.size() && is_digit(v[i]); ++i) {
+      if (n > (UINT64_MAX - 9) / 10) return std::nullopt;  // overflow
+      n = n * 10 + static_cast<std::uint64_t>(v[i] - '0');
+    }
+    if (i == 0 || (result && *result != n)) return std::nullopt;
+    result = n;
+    v.remove_prefix(i);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    if (v.empty()) return result;
+    if (v.front() != ',' || !list_ok) return std::nullopt;
+    v.remove_prefix(1);
+  }
+}
+
+bool connection_has(const header_fields& f, std::string_view token) {
+  for (const auto& h : f) {
+    if (h.kind != field_kind::connection) continue;
+    for (auto t : http::token_list{h.value})
+      if (iequals_ascii({t.data(), t.size()}, token)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+// By length, then by the first (and where needed a later) letter, then one comparison.
+field_kind classify_field(std::string_view n) {
+  using k = field_kind;
+  if (n.size() < 2) return k::other;
+  auto lc = [](char c) { return static_cast<char>(c | 0x20); };  // ASCII letters only
+  auto is = [&](std::string_view name, k kind) { return iequals_ascii(n, name) ? kind : k::other; };
+  char a = lc(n[0]);
+  switch (n.size()) {
+    case 2: return a == 't' ? is("TE", k::te) : a == 'i' ? is("If", k::if_) : k::other;
+    case 3: return a == 'v' ? is("Via", k::via) : k::other;
+    case 4: return a == 'h' ? is("Host", k::host) : k::other;
+    case 6: return a == 'e' ? is("Expect", k::expect) : k::other;
+    case 7: return a == 'u' ? is("Upgrade", k::upgrade) : k::other;
+    case 8: return a == 'l' ? is("Location", k::location) : k::other;
+    case 10:
+      return a == 'c' ? is("Connection", k::connection)
+             : a == 'k' ? is("Keep-Alive", k::keep_alive)
+             : a == 'u' ? is("User-Agent", k::user_agent) : k::other;
+    case 11: return a == 'd' ? is("Destination", k::destination) : k::other;
+    case 12: return a == 'c' ? is("Content-Type", k::content_type) : k::other;
+    case 14: return a == 'c' ? is("Content-Length", k::content_length) : k::other;
+    case 15: return a == 'x' ? is("X-Forwarded-For", k::x_forwarded_for) : k::other;
+    case 16:
+      if (a == 'p') return is("Proxy-Connection", k::proxy_connection);
+      if (a == 'x') return is("X-Forwarded-Host", k::x_forwarded_host);
+      if (a == 'c') return lc(n[8]) == 'l' ? is("Content-Location", k::content_location)
+                                           : is("Content-Encoding", k::content_encoding);
+      return k::other;
+    case 17:
+      return a == 't' ? is("Transfer-Encoding", k::transfer_encoding)
+             : a == 'x' ? is("X-Forwarded-Proto", k::x_forwarded_proto) : k::other;
+    default: return k::other;
+  }
+}
+
+// ---------------------------------------------------------------- header_fields
+
+header_fields::const_iterator header_fields::find(std::string_view name) const {
+  auto k = classify_field(name);
+  return std::find_if(f_.begin(), f_.end(), [&](const header_field& h) { return matches(h, name, k); });
+}
+
+std::string_view header_fields::operator[](std::string_view name) const {
+  auto it = find(name);
+  return it == f_.end() ? std::string_view() : it->value;
+}
+
+std::size_t header_fields::count(std::string_view name) const {
+  auto k = classify_field(name);
+  return static_cast<std::size_t>(
+      std::count_if(f_.begin(), f_.end(), [&](const header_field& h) { return matches(h, name, k); }));
+}
+
+void header_fields::set(std::string_view name, std::string_view value) {
+  erase(name);
+  insert(name, value);
+}
+
+void header_fields::erase(std::string_view name) {
+  auto k = classify_field(name);
+  std::erase_if(f_, [&](const header_field& h) { return matches(h, name, k); });
+}
+
+std::string_view header_fields::own(std::string s) {
+  owned_.push_front(std::move(s));
+  return owned_.front();
+}
+
+void header_fields::clear() {
+  f_.clear();
+  owned_.clear();
+}
+
+void header_fields::assign(const header_fields& other) {
+  f_ = other.f_;
+  owned_.clear();
+}
+
+// ---------------------------------------------------------------- chunked bodies
+
+// Beast's parser, put into the chunked-body state by a head of its own, decodes the chunks;
+// its callbacks hand the data out as views of the input, like every other body.
+template <bool isRequest>
+class message_parser<isRequest>::chunk_decoder final : public http::basic_parser<false> {
+  using bsv = boost::beast::string_view;
+
+ public:
+  chunk_decoder(std::vector<std::string_view>& out, std::optional<std::uint64_t> limit) : out_(out) {
+    body_limit(limit ? boost::optional<std::uint64_t>(*limit) : boost::none);
+    static constexpr std::string_view head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    error_code ec;
+    put(boost::asio::const_buffer(head.data(), head.size()), ec);
+  }
+  std::size_t feed(std::string_view bytes, error_code& ec) {
+    eager(true);
+    std::size_t used = 0;
+    while (used < bytes.size() && !is_done()) {
+      auto n = put(boost::asio::const_buffer(bytes.data() + used, bytes.size() - used), ec);
+      used += n;
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec || n == 0) break;
+    }
+    return used;
+  }
+
+ private:
+  void on_request_impl(http::verb, bsv, bsv, int, error_code&) override {}
+  void on_response_impl(int, bsv, int, error_code&) override {}
+  void on_field_impl(http::field, bsv, bsv, error_code&) override {}  // trailers are not relayed
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
+  std::size_t on_body_impl(bsv body, error_code&) override { return body.size(); }
+  void on_chunk_header_impl(std::uint64_t, bsv, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, bsv body, error_code&) override {
+    out_.emplace_back(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+
+  std::vector<std::string_view>& out_;
+};
+
+// ---------------------------------------------------------------- message_parser
+
+template <bool isRequest>
+message_parser<isRequest>::message_parser(header_fields&& fields, std::vector<std::string_view>&& body)
+    : body_(std::move(body)) {
+  head_.fields = std::move(fields);
+  head_.fields.clear();
+  body_.clear();
+}
+
+template <bool isRequest>
+message_parser<isRequest>::message_parser() = default;
+
+template <bool isRequest>
+message_parser<isRequest>::~message_parser() = default;
+
+template <bool isRequest>
+void message_parser<isRequest>::give_back(header_fields& fields, std::vector<std::string_view>& body) {
+  fields = std::move(head_.fields);
+  body = std::move(body_);
+}
+
+template <bool isRequest>
+bool message_parser<isRequest>::parse_start_line(const char*& p, const char* end, error_code& ec) {
+  if constexpr (isRequest) {
+    while (crlf_at(p, end)) p += 2;  // empty lines before a request line are tolerated (RFC 9112 §2.2)
+    auto m = p;
+    while (p < end && is_tchar(*p)) ++p;
+    if (p == m || p == end || *p != ' ') return ec = http::error::bad_method, false;
+    head_.method = {m, static_cast<std::size_t>(p - m)};
+    auto t = ++p;
+    while (p < end && is_target_char(*p)) ++p;
+    if (p == t || p == end || *p != ' ') return ec = http::error::bad_target, false;
+    head_.target = {t, static_cast<std::size_t>(p - t)};
+    ++p;
+    if (!parse_version(p, end, head_.version)) return ec = http::error::bad_version, false;
+  } else {
+    if (!parse_version(p, end, head_.version)) return ec = http::error::bad_version, false;
+    if (end - p < 5 || p[0] != ' ' || !is_digit(p[1]) || !is_digit(p[2]) || !is_digit(p[3]) || p[4] != ' ')
+      return ec = http::error::bad_status, false;
+    head_.status = static_cast<unsigned>((p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0'));
+    p += 5;
+    auto r = p;
+    while (p < end && is_text(*p)) ++p;
+    head_.reason = {r, static_cast<std::size_t>(p - r)};
+  }
+  if (!crlf_at(p, end)) return ec = http::error::bad_line_ending, false;
+  p += 2;
+  return true;
+}
+
+template <bool isRequest>
+std::size_t message_parser<isRequest>::parse_head(std::string_view raw, error_code& ec) {
+  ec = {};
+  head_.fields.clear();
+  const char* p = raw.data();
+  const char* end = p + raw.size();
+  if (!parse_start_line(p, end, ec)) return 0;
+  while (true) {
+    if (crlf_at(p, end)) {
+      p += 2;
+      break;
+    }
+    auto n = p;
+    // Up to the colon, every byte a tchar: no whitespace between a name and its colon (RFC
+    // 9112 §5.1), and a line starting with whitespace (an obs-fold) is refused too.
+    p = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(end - p)));
+    if (!p || p == n || !std::all_of(n, p, is_tchar)) return ec = http::error::bad_field, 0;
+    std::string_view name(n, static_cast<std::size_t>(p - n));
+    ++p;
+    while (p < end && (*p == ' ' || *p == '\t')) ++p;
+    auto v = p;
+    p = static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(end - p)));
+    if (!p || !all_text(v, p)) return ec = http::error::bad_value, 0;
+    auto ve = p;
+    while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) --ve;
+    if (!crlf_at(p, end)) return ec = http::error::bad_value, 0;
+    p += 2;
+    head_.fields.insert(name, {v, static_cast<std::size_t>(ve - v)});
+  }
+  header_done_ = true;
+  set_framing(ec);
+  return static_cast<std::size_t>(p - raw.data());
+}
+
+template <bool isRequest>
+void message_parser<isRequest>::set_framing(error_code& ec) {
+  const auto& f = head_.fields;
+  bool close = connection_has(f, "close");
+  keep_alive_ = head_.version >= 11 ? !close : !close && connection_has(f, "keep-alive");
+  bool no_body = false;
+  if constexpr (!isRequest) no_body = skip_ || (head_.status >= 100 && head_.status < 200) || head_.status == 204 || head_.status == 304;
+  std::size_t te_fields = 0, cl_fields = 0;
+  bool chunked_last = false, chunked_elsewhere = false;
+  std::optional<std::uint64_t> length;
+  for (const auto& h : f) {
+    if (h.kind == field_kind::transfer_encoding) {
+      ++te_fields;
+      for (auto t : http::token_list{h.value}) {
+        if (chunked_last) chunked_elsewhere = true;  // something after chunked
+        chunked_last = iequals_ascii({t.data(), t.size()}, "chunked");
+      }
+    } else if (h.kind == field_kind::content_length) {
+      ++cl_fields;
+      auto n = parse_length(h.value, !isRequest);
+      if (!n || (length && *length != *n)) return static_cast<void>(ec = http::error::bad_content_length);
+      length = n;
+    }
+  }
+  if constexpr (isRequest) {
+    if (cl_fields > 1) return static_cast<void>(ec = http::error::bad_content_length);
+  }
+  if (te_fields && cl_fields) return static_cast<void>(ec = http::error::bad_transfer_encoding);
+  if (te_fields && (chunked_elsewhere || (isRequest && head_.version < 11)))
+    return static_cast<void>(ec = http::error::bad_transfer_encoding);
+  has_length_ = length.has_value();
+  if (length) length_ = *length;
+  if (no_body) {
+    framing_ = framing::none;
+  } else if (te_fields) {
+    if (chunked_last) {
+      framing_ = framing::chunked;
+      chunks_ = std::make_unique<chunk_decoder>(body_, body_limit_);
+    } else if constexpr (isRequest) {
+      return static_cast<void>(ec = http::error::bad_transfer_encoding);  // unknowable length
+    } else {
+      framing_ = framing::until_close;
+    }
+  } else if (length) {
+    if (body_limit_ && *length > *body_limit_) return static_cast<void>(ec = http::error::body_limit);
+    framing_ = *length ? framing::length : framing::none;
+    remaining_ = *length;
+  } else {
+    framing_ = isRequest ? framing::none : framing::until_close;
+  }
+  if (framing_ == framing::until_close) keep_alive_ = false;
+  done_ = framing_ == framing::none;
+}
+
+template <bool isRequest>
+std::size_t message_parser<isRequest>::put_body(std::string_view bytes, error_code& ec) {
+  ec = {};
+  if (done_ || bytes.empty()) return 0;
+  switch (framing_) {
+    case framing::length: {
+      auto n = static_cast<std::size_t>(std::min<std::uint64_t>(bytes.size(), remaining_));
+      body_.push_back(bytes.substr(0, n));
+      remaining_ -= n;
+      done_ = remaining_ == 0;
+      return n;
+    }
+    case framing::until_close:
+      body_.push_back(bytes);
+      return bytes.size();
+    case framing::chunked: {
+      auto n = chunks_->feed(bytes, ec);
+      done_ = !ec && chunks_->is_done();
+      return n;
+    }
+    case framing::none:
+      break;
+  }
+  return 0;
+}
+
+template <bool isRequest>
+void message_parser<isRequest>::put_eof(error_code& ec) {
+  ec = {};
+  if (framing_ == framing::until_close) done_ = true;
+  else if (!done_) ec = http::error::partial_message;
+}
+
+template <bool isRequest>
+std::size_t message_parser<isRequest>::body_bytes() const {
+  std::size_t n = 0;
+  for (auto b : body_) n += b.size();
+  return n;
+}
+
+template class message_parser<true>;
+template class message_parser<false>;
+
+// ---------------------------------------------------------------- writing heads
+
+void append_fields(std::string& out, const header_fields& f) {
+  std::size_t n = 0;
+  for (const auto& h : f) n += h.name.size() + h.value.size() + 4;
+  auto at = out.size();
+  out.resize(at + n);
+  char* p = out.data() + at;
+  for (const auto& h : f) {
+    std::memcpy(p, h.name.data(), h.name.size());
+    p += h.name.size();
+    *p++ = ':';
+    *p++ = ' ';
+    std::memcpy(p, h.value.data(), h.value.size());
+    p += h.value.size();
+    *p++ = '\r';
+    *p++ = '\n';
+  }
+}
+
+void write_request_head(std::string& out, std::string_view method, std::string_view target, const header_fields& f) {
+  out.append(method);
+  out.push_back(' ');
+  out.append(target);
+  out.append(" HTTP/1.1\r\n", 11);
+  append_fields(out, f);
+  out.append("\r\n", 2);
+}
+
+std::string_view standard_reason(unsigned status) {
+  if (status == 103) return "Early Hints";
+  auto s = http::int_to_status(status);
+  return s == http::status::unknown ? std::string_view() : std::string_view(http::obsolete_reason(s));
+}
+
+void write_response_head(std::string& out, unsigned status, std::string_view reason, const header_fields& f) {
+  out.append("HTTP/1.1 ", 9);
+  append_uint(out, status);
+  out.push_back(' ');
+  out.append(reason.empty() ? standard_reason(status) : reason);
+  out.append("\r\n", 2);
+  append_fields(out, f);
+  out.append("\r\n", 2);
+}
+
+}  // namespace holdon

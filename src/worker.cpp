@@ -1,0 +1,68 @@
+#include "holdon/worker.hpp"
+
+#include <algorithm>
+
+#include "holdon/client_session.hpp"
+
+namespace holdon {
+
+std::chrono::steady_clock::duration tick_interval(const config& c) {
+  using std::chrono::milliseconds;
+  milliseconds shortest = std::min({c.timeouts.client_header, c.timeouts.idle});
+  for (const auto& r : c.routes) {
+    shortest = std::min({shortest, r.timeouts.connect, r.timeouts.client_header, r.timeouts.idle,
+                         r.timeouts.upstream_response, r.interim.every});
+    if (r.interim.first_after.count() > 0) shortest = std::min(shortest, r.interim.first_after);
+  }
+  return std::clamp<milliseconds>(shortest / 4, milliseconds(5), milliseconds(250));
+}
+
+worker::worker(std::shared_ptr<const config> c, metrics& m)
+    // One thread runs the context and every I/O object of it is used on that thread only:
+    // no locking per socket operation (the scheduler still takes posts from other threads).
+    : ioc(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+      cfg(std::move(c)),
+      pool(cfg->upstreams.size(), 256, &m.upstream_pooled),
+      stats(m),
+      balance(cfg->upstreams),
+      tick(tick_interval(*cfg)),
+      ticker_(ioc) {}
+
+// Pending handlers still own sessions and exchanges, whose destructors use the members
+// below: destroy them first, then the members.
+worker::~worker() {
+  pool.clear();
+  ioc.shut_down();
+}
+
+void worker::set_config(std::shared_ptr<const config> next) {
+  cfg = std::move(next);
+  pool.clear();
+  pool = upstream_pool(cfg->upstreams.size(), 256, &stats.upstream_pooled);  // indexes may mean other servers now
+  tick = tick_interval(*cfg);
+}
+
+void worker::start_ticker() {
+  next_tick_ = std::chrono::steady_clock::now() + tick;
+  ticker_.expires_at(next_tick_);
+  ticker_.async_wait([this](error_code ec) {
+    if (!ec) on_tick();
+  });
+}
+
+void worker::stop_ticker() { ticker_.cancel(); }
+
+void worker::on_tick() {
+  auto now = std::chrono::steady_clock::now();
+  // A session may end (and leave the set) during its on_tick; no other one does.
+  ticking_.assign(sessions.begin(), sessions.end());
+  for (auto* s : ticking_) s->on_tick(now);
+  // Periodic from the schedule, not from the late wake-up; never two ticks at once.
+  next_tick_ = std::max(next_tick_ + tick, now + tick / 2);
+  ticker_.expires_at(next_tick_);
+  ticker_.async_wait([this](error_code ec) {
+    if (!ec) on_tick();
+  });
+}
+
+}  // namespace holdon
