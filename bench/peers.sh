@@ -28,7 +28,11 @@ start() {
     origin)
       head -c 100 /dev/zero | tr '\0' 'a' > "$D/www/100b"
       head -c 65536 /dev/zero | tr '\0' 'b' > "$D/www/64k"
-      nginx_conf "server { listen 127.0.0.1:$port reuseport; root $D/www; client_max_body_size 0; }" > "$D/nginx.conf"
+      # As ../shared/testbed/fast-backend.sh (the origin the issue's reference ratios were
+      # measured against): static files with sendfile, one worker.
+      nginx_conf "sendfile on; tcp_nopush on; keepalive_timeout 60s; default_type application/octet-stream;
+  server { listen 127.0.0.1:$port reuseport; root $D/www; client_max_body_size 0;
+    location / { try_files \$uri =404; } }" > "$D/nginx.conf"
       /usr/sbin/nginx -c "$D/nginx.conf" ;;
     nginx)
       nginx_conf "upstream be { server 127.0.0.1:$up; keepalive 64; keepalive_requests 100000; }
