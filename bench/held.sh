@@ -30,11 +30,12 @@ measure() {
   local name=$1 procs=$2; shift 2
   local t0 c0 t1 c1 hz; hz=$(getconf CLK_TCK)
   t0=$(date +%s.%N); c0=$(cpu_ticks $procs)
-  local out; out=$(build/bench/holdon_load held --conns "$CONNS" --ramp-ms 4000 --timeout-s $((DELAY + 60)) "$@")
+  local out rc=0; out=$(build/bench/holdon_load held --conns "$CONNS" --ramp-ms 4000 --timeout-s $((DELAY + 60)) "$@") || rc=$?
   t1=$(date +%s.%N); c1=$(cpu_ticks $procs)
   local hwm=0 p; for p in $procs; do hwm=$((hwm + $(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status"))); done
   echo "$name: peak RSS $((hwm / 1024)) MiB, CPU $(awk -v c=$((c1 - c0)) -v hz="$hz" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", 100 * c / hz / (b - a) }') % of one core over $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }') s"
   echo "  $out"
+  [ $rc = 0 ] || echo "  (the held client failed: exit $rc)"
 }
 
 printf 'listen: [127.0.0.1:%s]\nthreads: 1\nupstreams: {app: {servers: [127.0.0.1:%s]}}\nroutes: [{path_prefix: /, upstream: app}]\ninterim: {first_after: %sms, every: %sms, max: 1000}\ntimeouts: {upstream_response: %ss}\nlog: {access: off, level: warn}\n' \

@@ -16,7 +16,7 @@ usage() { sed -n '2,9p' "$0" >&2; exit 2; }
 
 nginx_conf() {  # $1 = the http block's servers
   printf '%s\n' "worker_processes $W;" "pid $D/nginx.pid;" "error_log $D/error.log warn;" \
-    "worker_rlimit_nofile 20000;" "events { worker_connections 10000; }" \
+    "worker_rlimit_nofile 20000;" "events { worker_connections 19000; }" \
     "http { access_log off; keepalive_requests 100000;" \
     "  client_body_temp_path $D/tmp; proxy_temp_path $D/tmp; fastcgi_temp_path $D/tmp;" \
     "  uwsgi_temp_path $D/tmp; scgi_temp_path $D/tmp;" "$1" "}"

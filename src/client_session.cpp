@@ -31,18 +31,19 @@ client_session::client_session(tcp::socket socket, worker& w, net::ssl::context*
       in_(w.buffers),
       scheme_(tls ? "https" : "http") {
   worker_.stats.client_connections.fetch_add(1, std::memory_order_relaxed);
-  worker_.sessions.insert(this);
+  index_ = worker_.add_session(this);
   error_code ec;
   auto ep = socket_.socket().remote_endpoint(ec);
   client_ip_ = ec ? "unknown" : ep.address().to_string();
   via_[0] = "1.0 " + cfg_->via;
   via_[1] = "1.1 " + cfg_->via;
   socket_.socket().set_option(tcp::no_delay(true), ec);
+  if (!tls) socket_.socket().non_blocking(true, ec);  // a direct write of a 102 never blocks
 }
 
 client_session::~client_session() {
   end_request();
-  worker_.sessions.erase(this);
+  worker_.remove_session(index_);
   worker_.stats.client_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -64,13 +65,14 @@ void client_session::do_handshake() {
 }
 
 void client_session::on_tick(clock::time_point now) {
+  // Nothing here destroys the session or the exchange at once: closing only cancels their
+  // operations, whose handlers (holding them) run later.
   if (closed_) return;
-  auto self = shared_from_this();  // whatever the tick ends, this lives until it returns
   if (deadline_ != clock::time_point{} && now >= deadline_) {
     clear_deadline();
     return close();  // cancels the pending read or wait: the client gets no response
   }
-  if (auto ex = current_.lock()) ex->on_tick(now);
+  if (current_) current_->on_tick(now);
 }
 
 void client_session::do_wait_request() {
@@ -160,7 +162,7 @@ void client_session::start_exchange(std::size_t head_len) {
   }
 
   auto ex = std::make_shared<exchange>(shared_from_this(), *route, decide_interim(facts, route->interim));
-  current_ = ex;
+  current_ = ex.get();
   ex->start();
 }
 
@@ -193,7 +195,7 @@ void client_session::start_watch() {
 void client_session::on_watch(error_code ec) {
   watching_ = false;
   if (closed_) return;
-  auto ex = current_.lock();
+  auto* ex = current_;
   bool gone = false;
   if (ec == net::error::operation_aborted) {
     // cancelled by on_exchange_done
@@ -221,7 +223,7 @@ void client_session::on_watch(error_code ec) {
 }
 
 void client_session::on_exchange_done(bool keep_alive) {
-  current_.reset();
+  current_ = nullptr;
   if (!keep_alive || peer_closed_ || last_request_ || worker_.draining) return close();
   if (watching_) {
     next_after_watch_ = true;  // the watch, cancelled or completed, resumes us
@@ -249,7 +251,7 @@ void client_session::next_request() {
 
 void client_session::on_drain() {
   // Idle or still sending its head: no exchange to finish, so the connection goes now.
-  if (!current_.lock()) close();
+  if (!current_) close();
 }
 
 void client_session::close() {

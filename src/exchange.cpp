@@ -52,6 +52,7 @@ exchange::exchange(std::shared_ptr<client_session> s, const route_config& route,
 }
 
 exchange::~exchange() {
+  if (s_->current_ == this) s_->current_ = nullptr;  // ended without finishing (never, but safe)
   s_->worker_.stats.exchanges_in_flight.fetch_sub(1, std::memory_order_relaxed);
   if (rp_) rp_->give_back(scratch_->response_fields, scratch_->response_body);
   s_->worker_.exchange_scratches.put(std::move(scratch_));
@@ -141,6 +142,7 @@ void exchange::on_connect(error_code ec) {
   if (ec) return on_connect_failed(502, "upstream connect failed: " + ec.message());
   up_->socket.socket().set_option(tcp::no_delay(true), ec);
   if (up_->socket.is_tls()) return do_upstream_handshake();
+  up_->socket.socket().non_blocking(true, ec);  // reads after a readability wait never block
   s_->worker_.balance.on_success(route_.upstream_index, server_);
   do_send_head();
 }
@@ -316,20 +318,42 @@ void exchange::next_response_head() {
 }
 
 void exchange::do_read_response_head() {
+  if (!up_->socket.is_tls() && up_->buffer.empty()) {
+    // Waiting for the upstream holds no buffer: readability first, then a read.
+    up_->socket.socket().async_wait(tcp::socket::wait_read,
+                                    [self = shared_from_this()](error_code ec) { self->on_upstream_readable(ec); });
+    return;
+  }
   auto [data, size] = up_->buffer.prepare(1);
   up_->socket.async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
     if (self->done_ || self->committed_) return;
-    if (ec) {
-      if (self->retry_stale_connection()) return;
-      self->upstream_broken_ = true;
-      if ((ec == net::error::eof || ec == net::ssl::error::stream_truncated) && self->up_->buffer.empty())
-        return self->fail(502, "upstream closed the connection without a response");
-      if (ec == net::error::eof) return self->fail(502, "bad upstream response: partial message");
-      return self->fail(502, "bad upstream response: " + ec.message());
-    }
+    if (ec) return self->on_response_head_error(ec);
     self->up_->buffer.commit(n);
     self->on_response_head_bytes();
   });
+}
+
+void exchange::on_upstream_readable(error_code ec) {
+  if (done_ || committed_) return;
+  if (ec) return on_response_head_error(ec);
+  auto [data, size] = up_->buffer.prepare(1);
+  auto n = up_->socket.socket().read_some(net::buffer(data, size), ec);  // non-blocking socket
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    up_->buffer.release();
+    return do_read_response_head();
+  }
+  if (ec) return on_response_head_error(ec);
+  up_->buffer.commit(n);
+  on_response_head_bytes();
+}
+
+void exchange::on_response_head_error(error_code ec) {
+  if (retry_stale_connection()) return;
+  upstream_broken_ = true;
+  if ((ec == net::error::eof || ec == net::ssl::error::stream_truncated) && up_->buffer.empty())
+    return fail(502, "upstream closed the connection without a response");
+  if (ec == net::error::eof) return fail(502, "bad upstream response: partial message");
+  return fail(502, "bad upstream response: " + ec.message());
 }
 
 void exchange::on_response_head_bytes() {
@@ -382,8 +406,7 @@ void exchange::on_final_head() {
   committed_ = true;
   final_at_ = clock::now();
   ++keepalive_seq_;
-  if (keepalive_timer_) keepalive_timer_->cancel();
-  keepalive_armed_ = false;
+  keepalive_queued_ = false;
 
   const auto& ures = rp_->head();
   unsigned client_version = s_->parser_->head().version;
@@ -522,7 +545,18 @@ void exchange::queue_write(std::string bytes) {
   if (!writing_) do_write_queue();
 }
 
-void exchange::queue_keepalive() {
+// Holdon's 102 straight to a plain TCP socket when nothing else is being written (it
+// nearly always fits in the socket buffer: no write operation, no completion to run).
+void exchange::send_keepalive() {
+  if (!writing_ && queue_.empty() && !s_->socket_.is_tls()) {
+    error_code ec;
+    auto n = s_->socket_.socket().send(net::buffer(keepalive_102.data(), keepalive_102.size()), 0, ec);
+    if (!ec) bytes_out_ += n;
+    if (!ec && n == keepalive_102.size()) return;
+    if (!ec) return queue_write(std::string(keepalive_102.substr(n)));  // the rest, in order
+    if (ec != net::error::would_block && ec != net::error::try_again)
+      return abort("client write failed: " + ec.message());
+  }
   queue_.push_back({{}, true});
   if (!writing_) do_write_queue();
 }
@@ -550,38 +584,31 @@ void exchange::on_write_queue(error_code ec, std::size_t n) {
 
 // ---------------------------------------------------------------- timers
 
-// Records when the next keep-alive 102 is due; the timer itself is armed only when that
-// is within a tick (else the ticker arms it later), so a quick exchange never arms one.
+// Records when the next keep-alive 102 is due and, once it is near (within a tick: the ticker
+// calls again), puts it in the worker's wheel. An exchange that finishes quickly never does.
 void exchange::arm_keepalive(clock::time_point due) {
   keepalive_due_ = due;
+  unsigned seq = ++keepalive_seq_;  // voids what is in the wheel
+  keepalive_queued_ = false;
   if (!policy_.keepalive || committed_ || done_ || interims_sent_ >= policy_.cap) return;
   auto now = clock::now();
-  unsigned seq = ++keepalive_seq_;
-  // first_after 0: the first 102 goes out now, not after a race between a timer and the
-  // response. (Later ones, re-armed from their due time, go through the timer even if late.)
-  if (keepalives_sent_ == 0 && due <= now) return on_keepalive({}, seq);
-  if (due - now > s_->worker_.tick) {
-    if (keepalive_armed_) keepalive_timer_->cancel();  // superseded: seq changed
-    keepalive_armed_ = false;
-    return;
-  }
-  if (!keepalive_timer_) keepalive_timer_.emplace(s_->socket_.get_executor());
-  keepalive_armed_ = true;
-  keepalive_timer_->expires_at(due);
-  keepalive_timer_->async_wait([self = shared_from_this(), seq](error_code ec) { self->on_keepalive(ec, seq); });
+  // first_after 0: the first 102 goes out now, not after a race with the response.
+  if (keepalives_sent_ == 0 && due <= now) return on_keepalive_due(seq);
+  if (keepalives_sent_ == 0 && due - now > s_->worker_.tick) return;
+  keepalive_queued_ = true;
+  s_->worker_.keepalives.add(weak_from_this(), seq, due);
 }
 
-void exchange::on_keepalive(error_code ec, unsigned seq) {
-  // A cancelled timer's handler may still run with success: the sequence number decides.
-  if (seq != keepalive_seq_) return;
-  keepalive_armed_ = false;
-  if (ec || done_ || committed_ || interims_sent_ >= policy_.cap) return;
+void exchange::on_keepalive_due(unsigned seq) {
+  if (seq != keepalive_seq_) return;  // superseded, or the response came
+  keepalive_queued_ = false;
+  if (done_ || committed_ || interims_sent_ >= policy_.cap) return;
   ++interims_sent_;
   ++keepalives_sent_;
   s_->worker_.stats.keepalive_sent.fetch_add(1, std::memory_order_relaxed);
-  queue_keepalive();
+  send_keepalive();
   // From the due time, not from now: a late wake-up must not push every later 102 back.
-  arm_keepalive(keepalive_due_ + route_.interim.every);
+  if (!done_) arm_keepalive(keepalive_due_ + route_.interim.every);
 }
 
 void exchange::set_deadline(clock::duration d, deadline_kind k) {
@@ -596,7 +623,7 @@ void exchange::on_tick(clock::time_point now) {
   // Waiting for the upstream: from now on a client that leaves must be noticed, and the
   // next 102 armed when it is near.
   s_->start_watch();
-  if (!keepalive_armed_ && keepalive_due_ - now <= s_->worker_.tick) arm_keepalive(keepalive_due_);
+  if (!keepalive_queued_ && keepalive_due_ - now <= s_->worker_.tick) arm_keepalive(keepalive_due_);
 }
 
 void exchange::on_timeout() {
@@ -642,8 +669,7 @@ void exchange::fail(unsigned status, std::string_view why) {
   if (committed_) return abort(why);
   committed_ = true;
   ++keepalive_seq_;
-  if (keepalive_timer_) keepalive_timer_->cancel();
-  keepalive_armed_ = false;
+  keepalive_queued_ = false;
   status_ = status;
   log(log_level::debug, "exchange failed: " + std::string(why));
   const auto& p = *s_->parser_;
@@ -682,8 +708,7 @@ void exchange::finish(bool client_keep_alive) {
   done_ = true;
   unbind_server();
   ++keepalive_seq_;
-  if (keepalive_timer_) keepalive_timer_->cancel();
-  keepalive_armed_ = false;
+  keepalive_queued_ = false;
   deadline_kind_ = deadline_kind::none;
   bool reusable = up_ && up_->socket.is_open() && !upstream_broken_ && rp_ && rp_->is_done() && rp_->keep_alive() &&
                   request_forwarded_ && up_->buffer.empty() && s_->cfg_ == s_->worker_.cfg;

@@ -30,6 +30,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void start();
   void on_drain();  // SIGTERM: close now unless an exchange is in flight (then after it)
   void on_tick(clock::time_point now);  // the worker's ticker: header and idle deadlines
+  void set_session_index(std::size_t i) { index_ = i; }  // worker::sessions moved us
 
  private:
   friend class exchange;
@@ -59,7 +60,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::unique_ptr<request_scratch> req_;  // while a request is under way (from the worker)
   std::optional<request_parser> parser_;  // its views point into req_->head_raw
   clock::time_point deadline_{};  // header or idle timeout; none while an exchange runs
-  std::weak_ptr<exchange> current_;
+  exchange* current_ = nullptr;  // the exchange under way (it clears this when it ends)
+  std::size_t index_ = 0;       // in worker_.sessions
   std::string client_ip_;
   std::string via_[2];       // "1.0 PSEUDONYM", "1.1 PSEUDONYM": the Via values this session adds
   std::string_view via_value(unsigned version) const { return via_[version == 10 ? 0 : 1]; }

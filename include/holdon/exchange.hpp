@@ -36,7 +36,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   ~exchange();
   void start();
   void on_client_gone();
-  void on_tick(clock::time_point now);  // the worker's ticker: deadlines, 102 timer, client watch
+  void on_tick(clock::time_point now);  // the worker's ticker: deadlines, next 102, client watch
+  void on_keepalive_due(unsigned seq);  // the worker's keepalive_wheel
   bool committed() const { return committed_; }
 
  private:
@@ -57,6 +58,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   // response: upstream -> client
   void next_response_head();     // from what is buffered, else read
   void do_read_response_head();  // read more of it
+  void on_upstream_readable(error_code ec);
+  void on_response_head_error(error_code ec);
   void on_response_head_bytes();
   void on_interim(unsigned status);
   void on_final_head();
@@ -67,12 +70,11 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void on_write_response(error_code ec, std::size_t n);
   // client writer queue (interims, generated errors)
   void queue_write(std::string bytes);
-  void queue_keepalive();  // holdon's 102: static bytes, nothing allocated
   void do_write_queue();
   void on_write_queue(error_code ec, std::size_t n);
   // timers
   void arm_keepalive(clock::time_point due);
-  void on_keepalive(error_code ec, unsigned seq);
+  void send_keepalive();
   void set_deadline(clock::duration d, deadline_kind k);
   void on_timeout();
   // endings
@@ -143,9 +145,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   bool writing_ = false;
   after_queue after_queue_ = after_queue::nothing;
 
-  std::optional<net::steady_timer> keepalive_timer_;  // made when the first 102 is near
-  unsigned keepalive_seq_ = 0;
-  bool keepalive_armed_ = false;
+  unsigned keepalive_seq_ = 0;        // a 102 in the wheel with another number is void
+  bool keepalive_queued_ = false;      // in the worker's wheel (else the ticker puts it there)
   clock::time_point keepalive_due_{};  // the next 102 (while waiting for the final head)
   clock::time_point deadline_{};
   deadline_kind deadline_kind_ = deadline_kind::none;

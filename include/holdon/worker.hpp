@@ -11,12 +11,12 @@
 #pragma once
 #include <chrono>
 #include <memory>
-#include <unordered_set>
 #include <vector>
 
 #include "holdon/balancer.hpp"
 #include "holdon/config.hpp"
 #include "holdon/io_buffer.hpp"
+#include "holdon/keepalive_wheel.hpp"
 #include "holdon/metrics.hpp"
 #include "holdon/net.hpp"
 #include "holdon/scratch.hpp"
@@ -29,6 +29,8 @@ class client_session;
 
 // The ticker's period for a configuration (see above).
 std::chrono::steady_clock::duration tick_interval(const config& c);
+// The keepalive wheel's resolution: 10 ms, or finer when a 102 interval is short.
+std::chrono::steady_clock::duration keepalive_resolution(const config& c);
 
 // An io_context whose services (and the handlers they hold) can be shut down before the
 // objects those handlers point into are destroyed.
@@ -41,6 +43,7 @@ struct worker {
   worker(std::shared_ptr<const config> c, metrics& m);
   ~worker();
   worker_context ioc;  // declared first: destroyed last, after the sockets it serves
+  keepalive_wheel keepalives;
   std::shared_ptr<const config> cfg;
   buffer_pool buffers;  // before the pool: pooled connections give their buffers back here
   recycler<request_scratch> request_scratches;
@@ -50,8 +53,11 @@ struct worker {
   balancer balance;                         // this worker's view of upstream server health
   std::shared_ptr<tls_contexts> tls;        // shared by all workers, read-only; set by the server
   // Live sessions (registered by their constructor, removed by their destructor; this
-  // thread only), for the ticker and so that a drain can close the idle ones.
-  std::unordered_set<client_session*> sessions;
+  // thread only), for the ticker and so that a drain can close the idle ones. A vector
+  // (each session knows its index) because the ticker walks all of them a few times a second.
+  std::vector<client_session*> sessions;
+  std::size_t add_session(client_session* s);
+  void remove_session(std::size_t index);
   bool draining = false;  // SIGTERM: no keep-alive, connections close after their exchange
   std::chrono::steady_clock::duration tick;
 
@@ -63,7 +69,6 @@ struct worker {
   void on_tick();
   net::steady_timer ticker_;
   std::chrono::steady_clock::time_point next_tick_{};
-  std::vector<client_session*> ticking_;  // the sessions of one tick (the set may change meanwhile)
 };
 
 }  // namespace holdon
