@@ -4,7 +4,9 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <span>
 
 #include "holdon/client_session.hpp"
@@ -31,6 +33,15 @@ long long ms(Ms d) {
 }
 
 constexpr std::string_view crlf = "\r\n", crlf_last_chunk = "\r\n0\r\n\r\n", last_chunk = "0\r\n\r\n";
+
+// The first read of a response on a plain TCP upstream (heads are rarely longer).
+constexpr std::size_t head_read = 4096;
+// Bodies at least this large (after what arrived with the head) are spliced, not read.
+constexpr std::uint64_t splice_min = 16 * 1024;
+// At most this much per turn of a spliced body, then the worker's other connections run.
+constexpr std::uint64_t splice_budget = 1024 * 1024;
+
+std::string errno_text() { return std::strerror(errno); }
 
 net::const_buffer buf(std::string_view s) { return {s.data(), s.size()}; }
 }  // namespace
@@ -225,6 +236,7 @@ void exchange::on_send_head(error_code ec) {
 void exchange::pump_request_body() {
   auto& p = *s_->parser_;
   auto& in = s_->in_;
+  if (in.empty() && start_splice_up()) return;
   p.body().clear();
   std::size_t used = 0;
   if (!in.empty()) {
@@ -337,7 +349,8 @@ void exchange::on_upstream_readable(error_code ec) {
   if (done_ || committed_) return;
   if (ec) return on_response_head_error(ec);
   auto [data, size] = up_->buffer.prepare(1);
-  auto n = up_->socket.socket().read_some(net::buffer(data, size), ec);  // non-blocking socket
+  // The head and what follows in the same few KiB: a larger body is better spliced than read.
+  auto n = up_->socket.socket().read_some(net::buffer(data, std::min(size, head_read)), ec);  // non-blocking
   if (ec == net::error::would_block || ec == net::error::try_again) {
     up_->buffer.release();
     return do_read_response_head();
@@ -535,7 +548,113 @@ void exchange::on_write_response(error_code ec, std::size_t n) {
   up_->buffer.consume(out_consumed_);
   out_consumed_ = 0;
   if (rp_->is_done()) return finish(client_keep_alive_);  // the last bytes (and chunk) went out
+  if (up_->buffer.empty() && start_splice_down()) return;
   pump_response();
+}
+
+// ---------------------------------------------------------------- spliced bodies
+
+bool exchange::start_splice_down() {
+  if (up_->socket.is_tls() || s_->socket_.is_tls() || hrefs_ || chunk_out_ || rp_->body_remaining() < splice_min)
+    return false;
+  error_code ec;
+  auto pipe = s_->worker_.pipes.get(ec);
+  if (!pipe) return false;  // out of descriptors, say: read and write as usual
+  spliced_down_ = {up_->socket.socket().native_handle(), s_->socket_.socket().native_handle(), pipe, rp_->body_remaining(), 0};
+  up_->buffer.release();  // no buffer while the body is spliced
+  splice_down();
+  return true;
+}
+
+void exchange::splice_down() {
+  if (done_) return;
+  std::uint64_t in = 0, out = 0;
+  auto st = splice_step(spliced_down_, splice_budget, in, out);
+  rp_->body_moved(in);
+  bytes_out_ += out;
+  if (in || out) set_deadline(route_.timeouts.idle, deadline_kind::response_body);
+  auto self = shared_from_this();
+  switch (st) {
+    case splice_status::done:
+      return finish(client_keep_alive_);
+    case splice_status::yield:
+      return net::post(s_->socket_.get_executor(), [self] { self->splice_down(); });
+    case splice_status::wait_readable:
+      return up_->socket.socket().async_wait(tcp::socket::wait_read, [self](error_code ec) {
+        if (self->done_) return;
+        if (ec) return self->abort("upstream failed mid-body: " + ec.message());
+        self->splice_down();
+      });
+    case splice_status::wait_writable:
+      return s_->socket_.socket().async_wait(tcp::socket::wait_write, [self](error_code ec) {
+        if (self->done_) return;
+        if (ec) return self->abort("client write failed: " + ec.message());
+        self->splice_down();
+      });
+    case splice_status::eof:
+      upstream_broken_ = true;
+      return abort("upstream failed mid-body: the connection ended");
+    case splice_status::read_error:
+      upstream_broken_ = true;
+      return abort("upstream failed mid-body: " + errno_text());
+    case splice_status::write_error:
+      return abort("client write failed: " + errno_text());
+  }
+}
+
+bool exchange::start_splice_up() {
+  auto& p = *s_->parser_;
+  if (up_->socket.is_tls() || s_->socket_.is_tls() || committed_ || p.body_remaining() < splice_min) return false;
+  error_code ec;
+  auto pipe = s_->worker_.pipes.get(ec);
+  if (!pipe) return false;
+  spliced_up_ = {s_->socket_.socket().native_handle(), up_->socket.socket().native_handle(), pipe, p.body_remaining(), 0};
+  s_->in_.release();
+  splice_up();
+  return true;
+}
+
+void exchange::splice_up() {
+  if (done_ || committed_) return;  // an early final response stops the upload
+  std::uint64_t in = 0, out = 0;
+  auto st = splice_step(spliced_up_, splice_budget, in, out);
+  s_->parser_->body_moved(in);
+  bytes_in_ += in;
+  if (in || out) set_deadline(route_.timeouts.idle, deadline_kind::request_body);
+  auto self = shared_from_this();
+  switch (st) {
+    case splice_status::done:
+      return on_request_forwarded();
+    case splice_status::yield:
+      return net::post(s_->socket_.get_executor(), [self] { self->splice_up(); });
+    case splice_status::wait_readable:
+      return s_->socket_.socket().async_wait(tcp::socket::wait_read, [self](error_code ec) {
+        if (self->done_ || self->committed_) return;
+        if (ec) return self->abort("client failed while sending the body: " + ec.message());
+        self->splice_up();
+      });
+    case splice_status::wait_writable:
+      return up_->socket.socket().async_wait(tcp::socket::wait_write, [self](error_code ec) {
+        if (self->done_) return;
+        if (ec) self->upstream_broken_ = true;  // the response read decides, as for a failed write
+        else self->splice_up();
+      });
+    case splice_status::eof:
+    case splice_status::read_error:
+      upstream_broken_ = true;  // the upstream got a partial body
+      return abort("client failed while sending the body: " +
+                   (st == splice_status::eof ? std::string("the connection ended") : errno_text()));
+    case splice_status::write_error:
+      // The upstream stopped reading; it may still have answered (413, 401...).
+      upstream_broken_ = true;
+      return;
+  }
+}
+
+void exchange::end_splices() {
+  s_->worker_.pipes.put(spliced_down_.pipe, spliced_down_.in_pipe == 0);
+  s_->worker_.pipes.put(spliced_up_.pipe, spliced_up_.in_pipe == 0);
+  spliced_down_.pipe = spliced_up_.pipe = {};
 }
 
 // ---------------------------------------------------------------- client writer queue
@@ -706,6 +825,7 @@ void exchange::close_upstream() {
 void exchange::finish(bool client_keep_alive) {
   if (done_) return;
   done_ = true;
+  end_splices();
   unbind_server();
   ++keepalive_seq_;
   keepalive_queued_ = false;

@@ -22,6 +22,7 @@
 #include "holdon/interim_policy.hpp"
 #include "holdon/net.hpp"
 #include "holdon/scratch.hpp"
+#include "holdon/splice.hpp"
 #include "holdon/upstream_pool.hpp"
 
 namespace holdon {
@@ -102,6 +103,12 @@ class exchange : public std::enable_shared_from_this<exchange> {
   static void add_chunked(std::vector<net::const_buffer>& out, char (&size_line)[20],
                           const std::vector<std::string_view>& body, bool last);
   void write_upstream_head();
+  // Large Content-Length bodies between plain TCP sockets go through a pipe (splice.hpp).
+  bool start_splice_down();  // the response's body, upstream -> client; false: not now
+  void splice_down();
+  bool start_splice_up();    // the request's body, client -> upstream
+  void splice_up();
+  void end_splices();
 
   std::shared_ptr<client_session> s_;
   const route_config& route_;
@@ -131,6 +138,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   std::size_t out_consumed_ = 0;        // upstream read-buffer bytes that write covers
   char chunk_size_[20];                 // hex size line of the chunk in out_
   std::vector<net::const_buffer>& up_out_;  // the same for the request body going up
+  splice_leg spliced_down_, spliced_up_;  // spliced bodies (a pipe while one runs)
   std::size_t up_out_consumed_ = 0;
   char up_chunk_size_[20];
   std::optional<href_rewriter> hrefs_;  // XML body on a prefix-mounted route: hrefs mapped

@@ -141,6 +141,12 @@ class message_parser {
   // Body bytes; returns what was consumed (less than given: call again with more appended).
   std::size_t put_body(std::string_view bytes, error_code& ec);
   void put_eof(error_code& ec);  // the connection ended: the end of a close-delimited body
+  // A Content-Length body: what is still to come, and bytes relayed without put_body (splice).
+  std::uint64_t body_remaining() const { return framing_ == framing::length && !done_ ? remaining_ : 0; }
+  void body_moved(std::uint64_t n) {
+    remaining_ -= std::min(n, remaining_);
+    if (framing_ == framing::length && remaining_ == 0) done_ = true;
+  }
 
   head_type& head() { return head_; }
   const head_type& head() const { return head_; }

@@ -20,6 +20,7 @@
 #include "holdon/metrics.hpp"
 #include "holdon/net.hpp"
 #include "holdon/scratch.hpp"
+#include "holdon/splice.hpp"
 #include "holdon/tls.hpp"
 #include "holdon/upstream_pool.hpp"
 
@@ -48,6 +49,7 @@ struct worker {
   buffer_pool buffers;  // before the pool: pooled connections give their buffers back here
   recycler<request_scratch> request_scratches;
   recycler<exchange_scratch> exchange_scratches;
+  pipe_pool pipes;  // for spliced bodies
   upstream_pool pool;
   metrics& stats;
   balancer balance;                         // this worker's view of upstream server health
