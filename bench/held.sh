@@ -7,6 +7,7 @@
 # CPU (user+sys over the whole run, % of one core), 102 jitter p50/p99/max and errors.
 # nginx sends no 102s; it is measured holding the same requests for RSS and CPU.
 set -euo pipefail
+HB=${HOLDON_BIN:-build/holdon}  # another build to measure, e.g. an older commit's
 cd "$(dirname "$0")/.."
 scripts/deps.sh bench
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -40,7 +41,7 @@ measure() {
 
 printf 'listen: [127.0.0.1:%s]\nthreads: 1\nupstreams: {app: {servers: [127.0.0.1:%s]}}\nroutes: [{path_prefix: /, upstream: app}]\ninterim: {first_after: %sms, every: %sms, max: 1000}\ntimeouts: {upstream_response: %ss}\nlog: {access: off, level: warn}\n' \
   $H $U "$EVERY" "$EVERY" $((DELAY + 60)) > "$tmp/holdon.yaml"
-build/holdon -c "$tmp/holdon.yaml" & hp=$!; pids+=($hp)
+"$HB" -c "$tmp/holdon.yaml" & hp=$!; pids+=($hp)
 wait_port $H
 measure holdon "$hp" --port $H --first-ms "$EVERY" --every-ms "$EVERY"
 kill $hp

@@ -23,6 +23,11 @@ nginx_conf() {  # $1 = the http block's servers
 }
 
 start() {
+  # A previous instance on this port is stopped first: with reuseport a second one would bind
+  # the same port and take half of the connections, silently.
+  stop
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break; sleep 0.1; done
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "peers.sh: port $port is busy" >&2; exit 1; fi
   rm -rf "$D"; mkdir -p "$D/tmp" "$D/www"
   case $kind in
     origin)
@@ -55,9 +60,13 @@ start() {
 }
 
 stop() {
-  local f
+  local f p
   for f in "$D/nginx.pid" "$D/haproxy.pid"; do
-    if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi
+    [ -f "$f" ] || continue
+    p=$(cat "$f")
+    kill "$p" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$f"
   done
 }
 

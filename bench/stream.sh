@@ -4,6 +4,7 @@
 # Origin: bench/holdon_load upstream (PUT /sink drains and counts, GET /bytes/N streams N bytes).
 # Client: curl, body from a file of zeros in the page cache (PUT) and to /dev/null (GET).
 set -euo pipefail
+HB=${HOLDON_BIN:-build/holdon}  # another build to measure, e.g. an older commit's
 cd "$(dirname "$0")/.."
 scripts/deps.sh bench
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -22,7 +23,7 @@ wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/n
 build/bench/holdon_load upstream --port $O --delay-ms 0 >/dev/null & pids+=($!)
 wait_port $O
 printf 'listen: [127.0.0.1:%s]\nthreads: 1\nupstreams: {app: {servers: [127.0.0.1:%s]}}\nroutes: [{path_prefix: /, upstream: app}]\nlog: {access: off, level: warn}\n' $H $O > "$tmp/holdon.yaml"
-build/holdon -c "$tmp/holdon.yaml" & hp=$!; pids+=($hp)
+"$HB" -c "$tmp/holdon.yaml" & hp=$!; pids+=($hp)
 wait_port $H
 bench/peers.sh start nginx $N $O
 bench/peers.sh start haproxy $P $O
