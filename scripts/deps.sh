@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh - install what holdon needs from Debian 12's packages, only when missing.
 #   scripts/deps.sh build    compiler, CMake/Ninja, Boost 1.81 (Beast/Asio), yaml-cpp, doctest
-#   scripts/deps.sh test     build + the peers the test suite talks to (curl, python3, node) + fuzz
+#   scripts/deps.sh test     build + the peers the test suite talks to (curl, python3, node), the
+#                            real client libraries and front proxies of tests/clients and tests/fronts, + fuzz
 #   scripts/deps.sh fuzz     build + clang 14 with libFuzzer (scripts/fuzz.sh)
 #   scripts/deps.sh bench    build + the peers the benchmarks compare with (nginx, HAProxy, wrk)
 #   scripts/deps.sh runtime  shared libraries the holdon binary needs at run time
@@ -11,13 +12,20 @@ set -euo pipefail
 what=${1:-build}
 build=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libyaml-cpp-dev doctest-dev libssl-dev)
 test=(curl python3 nodejs procps python3-yaml openssl apache2 litmus cadaver)
+# Real client libraries (tests/clients): Qt through PyQt, the JDK's two clients and Apache
+# HttpClient 4, Go (a program built in the test) and rclone, libsoup 3 through GObject
+# introspection, Python's requests, httpx and aiohttp (Debian's python3 carries them).
+clients=(python3-pyqt5 python3-pyqt6 openjdk-17-jdk-headless libhttpclient-java golang-go rclone
+         python3-gi gir1.2-soup-3.0 python3-requests python3-httpx python3-aiohttp)
+# Real front proxies (tests/fronts), each started from a config the tests own.
+fronts=(nginx haproxy apache2 caddy varnish squid lighttpd trafficserver)
 fuzz=(clang-14 libclang-rt-14-dev)  # libFuzzer and the sanitizer runtimes for clang
 runtime=(libyaml-cpp0.7 libstdc++6 libssl3 ca-certificates)
 bench=(nginx haproxy wrk curl)
 container=(podman runc debootstrap iproute2)  # tests/container (issue 5); crun fails on this host's cgroups
 case "$what" in
   build) want=("${build[@]}") ;;
-  test) want=("${build[@]}" "${test[@]}" "${container[@]}" "${fuzz[@]}") ;;
+  test) want=("${build[@]}" "${test[@]}" "${clients[@]}" "${fronts[@]}" "${container[@]}" "${fuzz[@]}") ;;
   container) want=("${container[@]}") ;;
   fuzz) want=("${build[@]}" "${fuzz[@]}") ;;
   bench) want=("${build[@]}" "${bench[@]}") ;;

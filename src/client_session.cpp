@@ -9,6 +9,7 @@
 
 #include "holdon/error_response.hpp"
 #include "holdon/exchange.hpp"
+#include "holdon/front.hpp"
 #include "holdon/interim_policy.hpp"
 #include "holdon/log.hpp"
 #include "holdon/request_guard.hpp"
@@ -35,6 +36,7 @@ client_session::client_session(tcp::socket socket, worker& w, net::ssl::context*
   error_code ec;
   auto ep = socket_.socket().remote_endpoint(ec);
   client_ip_ = ec ? "unknown" : ep.address().to_string();
+  front_ = find_front(cfg_->fronts, client_ip_);
   via_[0] = "1.0 " + cfg_->via;
   via_[1] = "1.1 " + cfg_->via;
   socket_.socket().set_option(tcp::no_delay(true), ec);
@@ -154,16 +156,34 @@ void client_session::start_exchange(std::size_t head_len) {
 
   request_facts facts;
   facts.version = req.version;
-  facts.method = req.method;
   for (const auto& f : req.fields) {
     if (f.kind == field_kind::user_agent && !facts.user_agent) facts.user_agent = f.value;
     else if (f.kind == field_kind::expect) facts.expects_continue = iequals_ascii(f.value, "100-continue");
-    else if (!facts.has_dav_header && is_dav_header(f.name)) facts.has_dav_header = true;
   }
+  if (!front_) facts.proxy_sign = proxy_sign(req.fields);
+  end_client_.clear();
+  if (trusts_forwarded()) end_client_ = forwarded_client(req.fields, cfg_->fronts, client_ip_);
 
-  auto ex = std::make_shared<exchange>(shared_from_this(), *route, decide_interim(facts, route->interim));
+  auto policy = decide_interim(facts, route->interim, front_, route->timeouts.upstream_response);
+  if (policy.undeclared_proxy) note_undeclared_proxy(facts.proxy_sign);
+  auto ex = std::make_shared<exchange>(shared_from_this(), *route, std::move(policy));
   current_ = ex.get();
   ex->start();
+}
+
+// A proxy that nobody declared gets no 1xx: counted, and said once a minute at most (per
+// process), naming the peer and the field that gave it away.
+void client_session::note_undeclared_proxy(std::string_view field) {
+  auto& m = worker_.stats;
+  m.undeclared_proxy_requests.fetch_add(1, std::memory_order_relaxed);
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(clock::now().time_since_epoch()).count();
+  auto last = m.undeclared_proxy_warned_at.load(std::memory_order_relaxed);
+  if (last != 0 && now - last < 60) return;
+  if (!m.undeclared_proxy_warned_at.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
+  log(log_level::warn, "client " + client_ip_ + " sent " + std::string(field) +
+                           ", so a proxy stands between it and the client, but it is not declared under fronts: no 1xx"
+                           " (holdon's 102s or the upstream's) goes to requests from it until it is; at most one such"
+                           " warning a minute");
 }
 
 void client_session::reply_and_close(unsigned status, std::string_view text) {

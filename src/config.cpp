@@ -1,5 +1,6 @@
 // config: YAML -> plain structs. Every error names the source, the line and the key path.
 #include "holdon/config.hpp"
+#include "holdon/front.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -12,13 +13,16 @@
 namespace holdon {
 
 interim_config::interim_config()
-    // Sources: ../shared/docs/INTERIM-FACTS.md, summarised in the README.
-    : allow_user_agents{"Microsoft-WebDAV-MiniRedir", "WebDAVFS", "davfs2", "gvfs", "cadaver",
-                        "litmus", "neon/", "rclone/", "Cyberduck", "WinSCP", "mirall",
-                        "Nextcloud", "ownCloud", "libsoup"},
+    // Each allow entry is a client family that a test of the suite drives for real through
+    // holdon (tests/clients); each deny entry one that breaks on a 102 (README client table,
+    // ../shared/docs/INTERIM-FACTS.md). Unknown clients get none.
+    : allow_user_agents{"curl/", "neon/", "rclone/", "Go-http-client/", "Java-http-client/",
+                        "Apache-HttpClient/", "Cyberduck/", "libsoup/", "gvfs/", "python-httpx/",
+                        "aiohttp/", "node-fetch/", "^node$"},
       deny_user_agents{"Python-urllib", "python-requests", "urllib3", "HTTPie", "okhttp/1.",
-                       "okhttp/2.", "okhttp/3.", "okhttp/4.", "Java/1."},
-      user_agent_caps{{"Go-http-client/", 5}, {"rclone/", 5}, {"neon/", 100}, {"Ruby", 90}} {}
+                       "okhttp/2.", "okhttp/3.", "okhttp/4.", "^Java/", "mirall", "Nextcloud",
+                       "ownCloud", "Qt/", "^Mozilla/5.0$"},
+      user_agent_caps{{"Go-http-client/", 5, ""}, {"rclone/", 5, "1.70"}, {"neon/", 100, ""}, {"Ruby", 90, ""}} {}
 
 std::string endpoint_spec::text() const {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
@@ -153,36 +157,89 @@ struct parser {
   }
 
   interim_config interim(const YAML::Node& n, const std::string& path, interim_config c) const {
-    known_keys(n, path, {"mode", "first_after", "every", "max", "allow_user_agents",
-                         "deny_user_agents", "user_agent_caps"});
-    if (auto m = n["mode"]) {
-      auto s = scalar(m, join(path, "mode"));
-      if (s == "auto") c.mode = interim_mode::auto_;
-      else if (s == "always") c.mode = interim_mode::always;
-      else if (s == "never") c.mode = interim_mode::never;
-      else fail(m, join(path, "mode"), "must be auto, always or never, got '" + s + "'");
-    }
+    known_keys(n, path, {"mode", "first_after", "every", "max", "max_gap", "allow_user_agents",
+                         "deny_user_agents", "add_allow_user_agents", "add_deny_user_agents",
+                         "user_agent_caps"});
+    if (auto m = n["mode"]) c.mode = get_mode(m, join(path, "mode"));
     if (auto v = n["first_after"]) c.first_after = get_duration(v, join(path, "first_after"));
-    if (auto v = n["every"]) {
-      c.every = get_duration(v, join(path, "every"));
-      if (c.every.count() == 0) fail(v, join(path, "every"), "must be more than 0");
-    }
+    if (auto v = n["every"]) c.every = get_positive_duration(v, join(path, "every"));
+    if (auto v = n["max_gap"]) c.max_gap = get_positive_duration(v, join(path, "max_gap"));
     if (auto v = n["max"]) c.max = static_cast<unsigned>(get_uint(v, join(path, "max"), 0, 100000));
     if (auto v = n["allow_user_agents"]) c.allow_user_agents = get_strings(v, join(path, "allow_user_agents"));
     if (auto v = n["deny_user_agents"]) c.deny_user_agents = get_strings(v, join(path, "deny_user_agents"));
+    for (auto [key, list] : {std::pair{"add_allow_user_agents", &c.allow_user_agents},
+                             std::pair{"add_deny_user_agents", &c.deny_user_agents}})
+      if (auto v = n[key])
+        for (auto& p : get_strings(v, join(path, key))) list->push_back(std::move(p));
     if (auto v = n["user_agent_caps"]) {
       auto key = join(path, "user_agent_caps");
       if (!v.IsSequence()) fail(v, key, "must be a list of {match: TEXT, max: N}");
       c.user_agent_caps.clear();
       for (std::size_t i = 0; i < v.size(); ++i) {
         auto k = key + "[" + std::to_string(i) + "]";
-        known_keys(v[i], k, {"match", "max"});
+        known_keys(v[i], k, {"match", "max", "before"});
         if (!v[i]["match"] || !v[i]["max"]) fail(v[i], k, "needs both match and max");
+        std::string before;
+        if (auto b = v[i]["before"]) {
+          before = scalar(b, k + ".before");
+          if (before.empty() || before.find_first_not_of("0123456789.") != std::string::npos || before.front() == '.')
+            fail(b, k + ".before", "must be a version such as 1.70, got '" + before + "'");
+        }
         c.user_agent_caps.push_back({scalar(v[i]["match"], k + ".match"),
-                                     static_cast<unsigned>(get_uint(v[i]["max"], k + ".max", 0, 100000))});
+                                     static_cast<unsigned>(get_uint(v[i]["max"], k + ".max", 0, 100000)), before});
       }
     }
     return c;
+  }
+
+  interim_mode get_mode(const YAML::Node& m, const std::string& key) const {
+    auto s = scalar(m, key);
+    if (s == "auto") return interim_mode::auto_;
+    if (s == "always") return interim_mode::always;
+    if (s == "never") return interim_mode::never;
+    fail(m, key, "must be auto, always or never, got '" + s + "'");
+  }
+
+  duration get_positive_duration(const YAML::Node& n, const std::string& key) const {
+    auto d = get_duration(n, key);
+    if (d.count() == 0) fail(n, key, "must be more than 0");
+    return d;
+  }
+
+  // fronts: the proxies in front of holdon, by peer address (README "Where to put holdon").
+  std::vector<front_config> fronts(const YAML::Node& n) const {
+    if (!n.IsSequence()) fail(n, "fronts", "must be a list of {addresses: [IP or CIDR, ...], kind: KIND}");
+    std::vector<front_config> out;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      auto path = "fronts[" + std::to_string(i) + "]";
+      const auto& f = n[i];
+      known_keys(f, path, {"name", "addresses", "kind", "mode", "every", "max", "idle_timeout", "go_1_24"});
+      front_config fc;
+      auto kind = f["kind"];
+      if (!kind) fail(f, path + ".kind", "missing (one of: " + front_kind_names() + ")");
+      auto k = front_kind_named(scalar(kind, path + ".kind"));
+      if (!k) fail(kind, path + ".kind", "unknown kind '" + kind.Scalar() + "' (one of: " + front_kind_names() + ")");
+      fc.kind = *k;
+      fc.name = f["name"] ? scalar(f["name"], path + ".name") : std::string(facts_of(fc.kind).name);
+      auto addrs = f["addresses"];
+      if (!addrs) fail(f, path + ".addresses", "missing (e.g. addresses: [10.0.0.0/8, \"::1\"])");
+      for (const auto& a : get_strings(addrs, path + ".addresses")) {
+        auto r = parse_address_range(a);
+        if (!r) fail(addrs, path + ".addresses", "bad address '" + a + "' (expected an IP or CIDR, e.g. 10.0.0.0/8 or fd00::/8)");
+        fc.addresses.push_back(*r);
+      }
+      if (fc.addresses.empty()) fail(addrs, path + ".addresses", "must list at least one IP or CIDR");
+      if (auto v = f["mode"]) fc.mode = get_mode(v, path + ".mode");
+      if (auto v = f["every"]) fc.every = get_positive_duration(v, path + ".every");
+      if (auto v = f["max"]) fc.max = static_cast<unsigned>(get_uint(v, path + ".max", 0, 100000));
+      if (auto v = f["idle_timeout"]) fc.idle_timeout = get_positive_duration(v, path + ".idle_timeout");
+      if (auto v = f["go_1_24"]) {
+        fc.go_1_24 = get_bool(v, path + ".go_1_24");
+        if (!facts_of(fc.kind).go_capped) fail(v, path + ".go_1_24", "only for the Go-based kinds (caddy, traefik)");
+      }
+      out.push_back(std::move(fc));
+    }
+    return out;
   }
 
   timeouts_config timeouts(const YAML::Node& n, const std::string& path, timeouts_config t) const {
@@ -300,8 +357,9 @@ struct parser {
   config top(const YAML::Node& root) const {
     config c;
     if (!root.IsDefined() || root.IsNull()) fail(root, "(top)", "the configuration is empty");
-    known_keys(root, "", {"listen", "threads", "upstreams", "routes", "interim", "timeouts",
+    known_keys(root, "", {"listen", "threads", "upstreams", "routes", "fronts", "interim", "timeouts",
                           "limits", "log", "via", "admin", "drain_timeout"});
+    if (auto v = root["fronts"]) c.fronts = fronts(v);
     // Global sections first: routes inherit them.
     if (auto v = root["interim"]) c.interim = interim(v, "interim", c.interim);
     if (auto v = root["timeouts"]) c.timeouts = timeouts(v, "timeouts", c.timeouts);

@@ -78,7 +78,8 @@ void exchange::start() {
   has_request_body_ = !p.is_done();
   request_chunked_ = p.chunked();
   up_fields_.assign(req.fields);
-  rewrite_request_headers(up_fields_, {s_->client_ip_, s_->scheme_, req.version, s_->cfg_->via, s_->via_value(req.version)});
+  rewrite_request_headers(up_fields_, {s_->client_ip_, s_->scheme_, req.version, s_->cfg_->via, s_->via_value(req.version),
+                                      s_->trusts_forwarded()});
   if (request_chunked_) up_fields_.insert("Transfer-Encoding", "chunked");
   if (up_fields_.find(field_kind::host) == up_fields_.end()) {  // HTTP/1.0 without Host
     const auto& up = s_->cfg_->upstreams[route_.upstream_index];
@@ -319,7 +320,7 @@ void exchange::on_request_forwarded() {
   s_->in_.release();  // a request waiting for its response holds no read buffer
   if (committed_) return;
   set_deadline(route_.timeouts.upstream_response, deadline_kind::response);
-  arm_keepalive(forwarded_at_ + route_.interim.first_after);
+  arm_keepalive(forwarded_at_ + policy_.first_after);
 }
 
 // ---------------------------------------------------------------- response head
@@ -404,15 +405,15 @@ void exchange::on_response_head_bytes() {
 }
 
 void exchange::on_interim(unsigned status) {
-  bool allowed = status == 100 ? (policy_.forward_continue || policy_.forward_interims)
-                               : policy_.forward_interims;
-  if (!allowed || interims_sent_ >= policy_.cap) return;
+  // The 100 the client asked for is its due, not an unsolicited interim: no policy, no cap.
+  bool asked = status == 100 && policy_.forward_continue;
+  if (!asked && (!policy_.forward_interims || interims_sent_ >= policy_.cap)) return;
   ++interims_sent_;
   s_->worker_.stats.interims_forwarded.fetch_add(1, std::memory_order_relaxed);
   const auto& h = rp_->head();
   queue_write(interim_head(status, h.reason, h.fields));
   // The client just heard from us: restart the keep-alive interval (no doubled 102s).
-  if (request_forwarded_) arm_keepalive(clock::now() + route_.interim.every);
+  if (request_forwarded_) arm_keepalive(clock::now() + policy_.every);
 }
 
 void exchange::on_final_head() {
@@ -727,7 +728,7 @@ void exchange::on_keepalive_due(unsigned seq) {
   s_->worker_.stats.keepalive_sent.fetch_add(1, std::memory_order_relaxed);
   send_keepalive();
   // From the due time, not from now: a late wake-up must not push every later 102 back.
-  if (!done_) arm_keepalive(keepalive_due_ + route_.interim.every);
+  if (!done_) arm_keepalive(keepalive_due_ + policy_.every);
 }
 
 void exchange::set_deadline(clock::duration d, deadline_kind k) {
@@ -876,7 +877,7 @@ void exchange::log_access() {
   };
   auto time = utc_timestamp(std::chrono::system_clock::now());
   if (fmt == access_log_format::json) {
-    line = "{\"time\":\"" + time + "\",\"client\":\"" + s_->client_ip_ + "\",\"method\":\"" + q(req.method) +
+    line = "{\"time\":\"" + time + "\",\"client\":\"" + std::string(s_->end_client()) + "\",\"method\":\"" + q(req.method) +
            "\",\"target\":\"" + q(target) + "\",\"status\":" + std::to_string(status_) +
            ",\"interims\":" + std::to_string(interims_sent_) + ",\"keepalive_102\":" +
            std::to_string(keepalives_sent_) + ",\"upstream_ms\":" + std::to_string(upstream_ms) +
@@ -885,7 +886,7 @@ void exchange::log_access() {
            ",\"route\":\"" + q(route_.path_prefix) + "\",\"interim_policy\":\"" + q(policy_.why) +
            "\",\"user_agent\":\"" + q(ua) + "\",\"error\":\"" + q(error_) + "\"}";
   } else {
-    line = time + " " + s_->client_ip_ + " \"" + q(req.method) + " " + q(target) + "\" " +
+    line = time + " " + std::string(s_->end_client()) + " \"" + q(req.method) + " " + q(target) + "\" " +
            std::to_string(status_) + " interims=" + std::to_string(interims_sent_) +
            " upstream_ms=" + std::to_string(upstream_ms) + " total_ms=" + std::to_string(ms(now - started_)) +
            " in=" + std::to_string(bytes_in_) + " out=" + std::to_string(bytes_out_) + " route=" +

@@ -36,6 +36,12 @@ void append_list(header_fields& f, std::string_view name, std::string_view value
   f.set(name, f.own(std::move(all)));
 }
 
+// RFC 7239 §6: an IPv6 node is quoted and bracketed.
+std::string_view forwarded_for(header_fields& f, std::string_view ip) {
+  bool v6 = ip.find(':') != std::string_view::npos;
+  return f.own((v6 ? "for=\"[" : "for=") + std::string(ip) + (v6 ? "]\"" : ""));
+}
+
 std::string_view via_value(header_fields& f, const forward_info& in) {
   if (!in.via_value.empty()) return in.via_value;
   std::string v = in.version == 10 ? "1.0 " : "1.1 ";
@@ -75,8 +81,18 @@ void strip_hop_by_hop(header_fields& f) {
 void rewrite_request_headers(header_fields& f, const forward_info& in) {
   strip_hop_by_hop(f);
   append_list(f, "Via", via_value(f, in));
-  append_list(f, "X-Forwarded-For", in.client_ip);
-  f.set("X-Forwarded-Proto", in.scheme);
+  if (in.trusted) {
+    append_list(f, "X-Forwarded-For", in.client_ip);
+    if (f.find("Forwarded") != f.end()) append_list(f, "Forwarded", forwarded_for(f, in.client_ip));
+    if (f.find(field_kind::x_forwarded_proto) != f.end() && f.find(field_kind::x_forwarded_host) != f.end()) return;
+  } else {
+    f.erase_if([](const header_field& h) {
+      return h.kind == field_kind::x_forwarded_for || iequals_ascii(h.name, "Forwarded") || iequals_ascii(h.name, "X-Real-IP");
+    });
+    f.insert("X-Forwarded-For", in.client_ip);
+  }
+  if (!in.trusted || f.find(field_kind::x_forwarded_proto) == f.end()) f.set("X-Forwarded-Proto", in.scheme);
+  if (in.trusted && f.find(field_kind::x_forwarded_host) != f.end()) return;
   auto host = f.find(field_kind::host);
   if (host != f.end()) f.set("X-Forwarded-Host", host->value);
   else f.erase("X-Forwarded-Host");

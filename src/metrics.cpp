@@ -99,6 +99,9 @@ std::string render_prometheus(const metrics& m, const std::vector<std::string>& 
   sample(o, "holdon_upstream_retries_total", load(m.upstream_retries));
   family(o, "holdon_upstream_pooled_connections", "gauge", "Idle keep-alive upstream connections in the pools.");
   sample(o, "holdon_upstream_pooled_connections", load(m.upstream_pooled));
+  family(o, "holdon_undeclared_proxy_requests_total", "counter",
+         "Requests that carried proxy fields from a peer not declared under fronts (sent no 1xx).");
+  sample(o, "holdon_undeclared_proxy_requests_total", load(m.undeclared_proxy_requests));
   family(o, "holdon_client_connections", "gauge", "Open client connections.");
   sample(o, "holdon_client_connections", load(m.client_connections));
 

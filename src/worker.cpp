@@ -14,6 +14,8 @@ std::chrono::steady_clock::duration tick_interval(const config& c) {
                          r.timeouts.upstream_response, r.interim.every});
     if (r.interim.first_after.count() > 0) shortest = std::min(shortest, r.interim.first_after);
   }
+  for (const auto& f : c.fronts)
+    if (f.every) shortest = std::min(shortest, *f.every);
   return std::clamp<milliseconds>(shortest / 4, milliseconds(5), milliseconds(250));
 }
 
@@ -24,6 +26,8 @@ std::chrono::steady_clock::duration keepalive_resolution(const config& c) {
     shortest = std::min(shortest, r.interim.every);
     if (r.interim.first_after.count() > 0) shortest = std::min(shortest, r.interim.first_after);
   }
+  for (const auto& f : c.fronts)
+    if (f.every) shortest = std::min(shortest, *f.every);
   return std::clamp<milliseconds>(shortest / 4, milliseconds(1), milliseconds(25));
 }
 

@@ -63,6 +63,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
   exchange* current_ = nullptr;  // the exchange under way (it clears this when it ends)
   std::size_t index_ = 0;       // in worker_.sessions
   std::string client_ip_;
+  const front_config* front_ = nullptr;  // the declared front this peer is (in cfg_), or none
+  std::string end_client_;               // behind a front: the client it names (access log)
+  bool trusts_forwarded() const { return front_ && front_->kind != front_kind::none; }
+  std::string_view end_client() const { return end_client_.empty() ? std::string_view(client_ip_) : end_client_; }
+  void note_undeclared_proxy(std::string_view field);
   std::string via_[2];       // "1.0 PSEUDONYM", "1.1 PSEUDONYM": the Via values this session adds
   std::string_view via_value(unsigned version) const { return via_[version == 10 ? 0 : 1]; }
   std::string_view scheme_;  // "http" or "https": what the client speaks to us

@@ -2,6 +2,7 @@
 // Route entries carry their fully merged interim policy and timeouts, so the data
 // path never looks at the global section again.
 #pragma once
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -23,9 +24,12 @@ struct endpoint_spec {
 
 enum class interim_mode { auto_, always, never };
 
+// User-Agent patterns: a case-insensitive substring; a leading '^' anchors it at the start of
+// the User-Agent, a trailing '$' at the end.
 struct user_agent_cap {
-  std::string match;  // case-insensitive substring of User-Agent
-  unsigned max = 0;   // interim responses in total per exchange
+  std::string match;
+  unsigned max = 0;    // interim responses in total per exchange
+  std::string before;  // a version ("1.70"): the cap applies only below it; empty: always
 };
 
 struct interim_config {
@@ -33,7 +37,8 @@ struct interim_config {
   duration first_after{1000};
   duration every{10000};
   unsigned max = 30;
-  std::vector<std::string> allow_user_agents;  // known DAV clients
+  duration max_gap{50000};  // longest gap when a capped schedule is stretched (README)
+  std::vector<std::string> allow_user_agents;  // proven to survive 102s (README client table)
   std::vector<std::string> deny_user_agents;   // break on unsolicited 1xx
   std::vector<user_agent_cap> user_agent_caps;
   interim_config();  // fills the default lists
@@ -103,6 +108,29 @@ struct route_config {
   std::string public_origin;
 };
 
+// A proxy in front of holdon (README "Where to put holdon"), recognised by the peer address.
+enum class front_kind {
+  none, haproxy, nginx, apache, caddy, traefik, envoy, varnish, squid, lighttpd, trafficserver,
+  cloudflare, aws_alb, generic
+};
+
+// An IP prefix; IPv4 is held as IPv4-mapped IPv6 (::ffff:a.b.c.d), so one compare serves both.
+struct address_range {
+  std::array<unsigned char, 16> bytes{};
+  unsigned bits = 128;
+};
+
+struct front_config {
+  std::string name;                       // for logs; default: the kind
+  std::vector<address_range> addresses;   // peers that are this front
+  front_kind kind = front_kind::generic;
+  std::optional<interim_mode> mode;       // unset: the kind's default
+  std::optional<duration> every;          // replaces interim.every through this front
+  std::optional<unsigned> max;            // lowers the cap through this front
+  std::optional<duration> idle_timeout;   // unset: the kind's default, if it has one
+  bool go_1_24 = false;                   // caddy/traefik built with Go >= 1.24: no 5-interim cap
+};
+
 enum class access_log_format { off, text, json };
 
 // Admin listener (/healthz, /readyz, /metrics) on its own address; none when unset.
@@ -116,6 +144,7 @@ struct config {
   unsigned threads = 0;  // 0: one per core
   std::vector<upstream_config> upstreams;
   std::vector<route_config> routes;
+  std::vector<front_config> fronts;
   interim_config interim;
   timeouts_config timeouts;
   limits_config limits;

@@ -15,6 +15,7 @@ struct forward_info {
   unsigned version = 11;             // HTTP version of the message received
   std::string_view via = "holdon";   // pseudonym for Via
   std::string_view via_value;        // "1.1 holdon" made by the caller, or empty: made here
+  bool trusted = false;              // from a declared front: its X-Forwarded-*/Forwarded are kept
 };
 
 // Removes Connection and every header it names, Keep-Alive, Proxy-Connection, TE,
@@ -22,8 +23,11 @@ struct forward_info {
 // a Connection header named them: framing and routing are not the sender's to erase.
 void strip_hop_by_hop(header_fields& f);
 
-// Request to the upstream: hop-by-hop removed, Via appended, X-Forwarded-For appended,
-// X-Forwarded-Proto and X-Forwarded-Host set. Host is preserved as the client sent it.
+// Request to the upstream: hop-by-hop removed, Via appended. From a declared front
+// (`trusted`), X-Forwarded-For and Forwarded get the front's address appended and its
+// X-Forwarded-Proto/-Host are kept; from anyone else they are never passed on: X-Forwarded-For
+// is the peer alone, Forwarded and X-Real-IP are removed, X-Forwarded-Proto/-Host are holdon's
+// view. Host is preserved as the client sent it.
 void rewrite_request_headers(header_fields& f, const forward_info& in);
 
 // Response to the client: hop-by-hop removed, Via appended.

@@ -126,7 +126,7 @@ puid=$(awk '/^Uid:/{print $2}' "/proc/$pid/status" 2>/dev/null || echo "?")
   bad "process uid '$puid'"
 
 t=$(now)
-curl -sS -v -m 30 -X PROPFIND -H 'Depth: 1' -A 'cadaver/0.23.3' \
+curl -sS -v -m 30 -X PROPFIND -H 'Depth: 1' -A 'cadaver/0.24 neon/0.32.5' \
   "http://127.0.0.1:$PORT/dav/container?delay_ms=1500" > "$WORK/propfind.body" 2> "$WORK/propfind.err"
 rc=$?
 n102=$(tr -d '\r' < "$WORK/propfind.err" | grep -c '^< HTTP/1.1 102 Processing$')
@@ -148,7 +148,7 @@ log "/metrics sample:"; grep -v '^#' "$WORK/metrics" | sed 's/^/    /'
 
 pq podman logs "$CID" > "$WORK/logs.out" 2> "$WORK/logs.err"
 access=$(grep '"method":"PROPFIND"' "$WORK/logs.out" | head -1)
-[[ "$access" == '{"time":"'*'"status":207'*'"interim_policy":"dav-method"'* ]] &&
+[[ "$access" == '{"time":"'*'"status":207'*'"interim_policy":"allow:neon/"'* ]] &&
   ok "JSON access line on stdout: $access" || bad "access line: '$access'"
 
 # ---------------------------------------------------------------- stop

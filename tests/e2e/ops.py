@@ -18,7 +18,7 @@ import urllib.request
 import common
 from common import check, step
 
-DAV_UA = "cadaver/0.23.3"
+DAV_UA = "cadaver/0.24 neon/0.32.5"
 
 
 def get(port, path, method="GET"):
@@ -148,7 +148,7 @@ def main():
         line = json.loads(m.group(0))
         check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line["time"]), "access log: time %s" % line["time"])
         expect = {"client": "127.0.0.1", "method": "PROPFIND", "target": "/dav/x?delay_ms=700", "status": 207,
-                  "interims": n102, "bytes_in": 0, "route": "/", "interim_policy": "dav-method", "user_agent": DAV_UA}
+                  "interims": n102, "bytes_in": 0, "route": "/", "interim_policy": "allow:neon/", "user_agent": DAV_UA}
         for k, v in expect.items():
             check(line.get(k) == v, "access log: %s = %r" % (k, v), "got %r" % line.get(k))
         check(700 <= line["upstream_ms"] <= line["total_ms"] < 10000,

@@ -29,7 +29,7 @@ from common import check, skip, step
 
 DELAY = "delay_ms=700"
 MULTISTATUS = "</D:multistatus>"
-DAV_UA = "cadaver/0.23.3"
+DAV_UA = "cadaver/0.24 neon/0.32.5"
 
 
 def curl(args, timeout=30):
@@ -99,7 +99,7 @@ def t_python(rig):
 def t_node(rig):
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node_client.js")
     p = subprocess.run(["node", script, rig.url("/dav/node?" + DELAY), "PROPFIND",
-                        json.dumps({"User-Agent": "node-e2e/1", "Depth": "1"})],
+                        json.dumps({"User-Agent": "node-fetch/1.0 (+https://github.com/bitinn/node-fetch)", "Depth": "1"})],
                        capture_output=True, timeout=20)
     if not check(p.returncode == 0, "node http PROPFIND completed", p.stderr.decode()[-300:]):
         return

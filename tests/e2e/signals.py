@@ -21,7 +21,7 @@ import time
 import common
 from common import check, step
 
-DAV_UA = "litmus/0.13"
+DAV_UA = "litmus/0.13 neon/0.32.5"
 
 
 def start(via="edge-a", drain="5s"):

@@ -140,8 +140,12 @@ TEST_CASE("config: omitted keys take the documented defaults") {
   CHECK(c.interim.first_after == 1s);
   CHECK(c.interim.every == 10s);
   CHECK(c.interim.max == 30);
-  CHECK(has(c.interim.allow_user_agents, "Microsoft-WebDAV-MiniRedir"));
+  CHECK(c.interim.max_gap == 50s);
+  CHECK(has(c.interim.allow_user_agents, "curl/"));
+  CHECK_FALSE(has(c.interim.allow_user_agents, "Microsoft-WebDAV-MiniRedir"));  // no proof either way
+  CHECK(has(c.interim.deny_user_agents, "mirall"));
   CHECK(has(c.interim.deny_user_agents, "Python-urllib"));
+  CHECK(c.fronts.empty());
   CHECK(has(c.interim.deny_user_agents, "okhttp/4."));
   CHECK_FALSE(c.interim.user_agent_caps.empty());
   CHECK(c.timeouts.connect == 5s);
@@ -286,9 +290,11 @@ TEST_CASE("config: user_agent_caps parse and replace the default caps") {
       "interim:",
       "  user_agent_caps:",
       "    - {match: Go-http-client/, max: 3}",
-      "    - {match: SlowClient, max: 0}",
+      "    - {match: SlowClient, max: 0, before: '2.10'}",
   }));
   REQUIRE(c.interim.user_agent_caps.size() == 2);
+  CHECK(c.interim.user_agent_caps[0].before.empty());
+  CHECK(c.interim.user_agent_caps[1].before == "2.10");
   CHECK(c.interim.user_agent_caps[0].match == "Go-http-client/");
   CHECK(c.interim.user_agent_caps[0].max == 3);
   CHECK(c.interim.user_agent_caps[1].match == "SlowClient");
@@ -303,6 +309,34 @@ TEST_CASE("config: configured allow and deny lists replace the defaults") {
   }));
   CHECK(c.interim.allow_user_agents == std::vector<std::string>{"MyDav/", "OtherDav"});
   CHECK(c.interim.deny_user_agents.empty());
+}
+
+TEST_CASE("config: add_allow_user_agents and add_deny_user_agents extend the lists in force, per route too") {
+  config c = parse_config(yaml({
+      "listen: [127.0.0.1:8080]",
+      "upstreams: {dav: {servers: [127.0.0.1:8081]}}",
+      "interim: {add_allow_user_agents: [MyDav/], add_deny_user_agents: [Fragile/]}",
+      "routes:",
+      "  - {path_prefix: /a, upstream: dav, interim: {add_allow_user_agents: [RouteDav/]}}",
+      "  - {path_prefix: /b, upstream: dav, interim: {allow_user_agents: [Only/], add_allow_user_agents: [Too/]}}",
+  }), "t.yaml");
+  interim_config defaults;
+  auto& g = c.interim.allow_user_agents;
+  CHECK(g.size() == defaults.allow_user_agents.size() + 1);
+  CHECK(g.back() == "MyDav/");
+  CHECK(c.interim.deny_user_agents.back() == "Fragile/");
+  auto& a = c.routes[0].interim.allow_user_agents;
+  CHECK(a.size() == defaults.allow_user_agents.size() + 2);
+  CHECK(a[a.size() - 2] == "MyDav/");
+  CHECK(a.back() == "RouteDav/");
+  CHECK(c.routes[1].interim.allow_user_agents == std::vector<std::string>{"Only/", "Too/"});
+  CHECK(c.routes[0].interim.deny_user_agents.back() == "Fragile/");
+}
+
+TEST_CASE("config: a user_agent_caps `before` must be a version") {
+  CHECK_THROWS_WITH_AS(parse_config(minimal + yaml({"interim: {user_agent_caps: [{match: a/, max: 1, before: v2}]}"}), "t.yaml"),
+                       doctest::Contains("interim.user_agent_caps[0].before: must be a version such as 1.70, got 'v2'"),
+                       config_error);
 }
 
 TEST_CASE("config: a user_agent_caps entry without max names its index and line") {

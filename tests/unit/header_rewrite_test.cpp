@@ -128,15 +128,33 @@ TEST_CASE("headers: Via is appended to an existing Via as a list") {
   CHECK(values(f, "Via") == strings{"1.1 cdn, 1.0 fred, 1.1 holdon"});
 }
 
-TEST_CASE("headers: X-Forwarded-For is appended to the client's value") {
-  auto f = make({{"Host", "h"}, {"X-Forwarded-For", "198.51.100.1"}});
-  rewrite_request_headers(f, {.client_ip = "10.0.0.9"});
+TEST_CASE("headers: from a declared front, X-Forwarded-For and Forwarded get its address appended") {
+  auto f = make({{"Host", "h"}, {"X-Forwarded-For", "198.51.100.1"}, {"Forwarded", "for=198.51.100.1;proto=https"},
+                 {"X-Forwarded-Proto", "https"}, {"X-Forwarded-Host", "files.example.com"}});
+  rewrite_request_headers(f, {.client_ip = "10.0.0.9", .trusted = true});
   CHECK(values(f, "X-Forwarded-For") == strings{"198.51.100.1, 10.0.0.9"});
+  CHECK(values(f, "Forwarded") == strings{"for=198.51.100.1;proto=https, for=10.0.0.9"});
+  CHECK(values(f, "X-Forwarded-Proto") == strings{"https"});  // the front terminated TLS
+  CHECK(values(f, "X-Forwarded-Host") == strings{"files.example.com"});
+  auto v6 = make({{"Host", "h"}, {"Forwarded", "for=198.51.100.1"}});
+  rewrite_request_headers(v6, {.client_ip = "::1", .trusted = true});
+  CHECK(values(v6, "Forwarded") == strings{"for=198.51.100.1, for=\"[::1]\""});
+}
+
+TEST_CASE("headers: from anyone else, forwarding fields are replaced by what holdon saw") {
+  auto f = make({{"Host", "h"}, {"X-Forwarded-For", "198.51.100.1"}, {"Forwarded", "for=198.51.100.1"},
+                 {"X-Real-IP", "198.51.100.1"}, {"X-Forwarded-Proto", "https"}, {"X-Forwarded-Host", "evil"}});
+  rewrite_request_headers(f, {.client_ip = "10.0.0.9"});
+  CHECK(values(f, "X-Forwarded-For") == strings{"10.0.0.9"});
+  CHECK(values(f, "Forwarded").empty());
+  CHECK(values(f, "X-Real-IP").empty());
+  CHECK(values(f, "X-Forwarded-Proto") == strings{"http"});
+  CHECK(values(f, "X-Forwarded-Host") == strings{"h"});
 }
 
 TEST_CASE("headers: two adjacent X-Forwarded-For fields are folded into one list") {
   auto f = make({{"Host", "h"}, {"X-Forwarded-For", "198.51.100.1"}, {"x-forwarded-for", "198.51.100.2"}});
-  rewrite_request_headers(f, {.client_ip = "10.0.0.9"});
+  rewrite_request_headers(f, {.client_ip = "10.0.0.9", .trusted = true});
   CHECK(values(f, "X-Forwarded-For") == strings{"198.51.100.1, 198.51.100.2, 10.0.0.9"});
 }
 
@@ -145,7 +163,7 @@ TEST_CASE("headers: two X-Forwarded-For fields apart from each other are folded 
                  {"Host", "h"},
                  {"Accept", "*/*"},
                  {"X-Forwarded-For", "198.51.100.2"}});
-  rewrite_request_headers(f, {.client_ip = "10.0.0.9"});
+  rewrite_request_headers(f, {.client_ip = "10.0.0.9", .trusted = true});
   CHECK(values(f, "X-Forwarded-For") == strings{"198.51.100.1, 198.51.100.2, 10.0.0.9"});
 }
 

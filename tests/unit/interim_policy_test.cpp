@@ -1,5 +1,6 @@
-// Unit tests for holdon::decide_interim and its helpers. Facts behind the expectations:
-// /work/shared/docs/INTERIM-FACTS.md (which clients break on an unsolicited 1xx).
+// Unit tests for holdon::decide_interim and its helpers. The expectations follow the README's
+// client and front tables; the real clients and fronts behind them are driven by
+// tests/clients and tests/fronts.
 #include <doctest/doctest.h>
 
 #include <optional>
@@ -7,26 +8,39 @@
 #include <string_view>
 
 #include "holdon/config.hpp"
+#include "holdon/front.hpp"
 #include "holdon/interim_policy.hpp"
 
 using namespace holdon;
+using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::string_view curl = "curl/8.5.0";
+constexpr std::string_view curl = "curl/7.88.1";
+constexpr duration wait_300s{300000};
 
-request_facts req(std::string_view method, std::optional<std::string_view> ua, unsigned version = 11) {
+request_facts req(std::optional<std::string_view> ua, unsigned version = 11) {
   request_facts r;
   r.version = version;
-  r.method = method;
   r.user_agent = ua;
   return r;
+}
+
+interim_decision decide(const request_facts& r, const interim_config& c = {}, const front_config* f = nullptr) {
+  return decide_interim(r, c, f, wait_300s);
 }
 
 interim_config with_mode(interim_mode m) {
   interim_config c;
   c.mode = m;
   return c;
+}
+
+front_config front_of(front_kind k) {
+  front_config f;
+  f.kind = k;
+  f.addresses.push_back(*parse_address_range("127.0.0.1"));
+  return f;
 }
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
@@ -38,10 +52,9 @@ bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(
 TEST_CASE("interim: HTTP/1.0 never gets a keep-alive or a forwarded 1xx, in any mode") {
   for (auto mode : {interim_mode::auto_, interim_mode::always, interim_mode::never}) {
     CAPTURE(to_string(mode));
-    auto r = req("PROPFIND", "davfs2/1.7.0 neon/0.33", 10);
-    r.has_dav_header = true;
+    auto r = req("davfs2/1.7.0 neon/0.33", 10);
     r.expects_continue = true;  // RFC 9110 §10.1.1: a 1.0 request's 100-continue is ignored
-    auto d = decide_interim(r, with_mode(mode));
+    auto d = decide(r, with_mode(mode));
     CHECK_FALSE(d.keepalive);
     CHECK_FALSE(d.forward_interims);
     CHECK_FALSE(d.forward_continue);
@@ -49,275 +62,310 @@ TEST_CASE("interim: HTTP/1.0 never gets a keep-alive or a forwarded 1xx, in any 
   }
 }
 
-// ---------------------------------------------------------------- auto: WebDAV signals
+// ---------------------------------------------------------------- auto: the client table
 
-TEST_CASE("interim: auto sends keep-alive for WebDAV methods from an ordinary client") {
+TEST_CASE("interim: auto sends 102s and forwards 1xx to the client families proven to survive them") {
+  struct row {
+    const char* ua;
+    const char* why;
+    unsigned cap;
+  };
   interim_config c;
-  for (auto m : {"PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT",
-                 "SEARCH", "ACL", "MKCALENDAR", "VERSION-CONTROL", "MKWORKSPACE"}) {
-    CAPTURE(m);
-    auto d = decide_interim(req(m, curl), c);
+  c.max = 200;
+  for (auto [ua, why, cap] : {
+           row{"curl/7.88.1", "allow:curl/", 200},
+           row{"cadaver/0.24 neon/0.32.5", "allow:neon/", 100},
+           row{"litmus/0.13 neon/0.32.5", "allow:neon/", 100},
+           row{"davfs2/1.7.0 neon/0.33", "allow:neon/", 100},
+           row{"WinSCP/5.19.1 neon/0.31.2", "allow:neon/", 100},
+           row{"rclone/v1.60.1-DEV", "allow:rclone/", 5},
+           row{"rclone/v1.70.0", "allow:rclone/", 200},  // built with Go 1.24: no 1xx cap
+           row{"Go-http-client/1.1", "allow:Go-http-client/", 5},
+           row{"Java-http-client/17.0.15", "allow:Java-http-client/", 200},
+           row{"Apache-HttpClient/4.5.14 (Java/17.0.15)", "allow:Apache-HttpClient/", 200},
+           row{"Cyberduck/8.7.0.40629 (Linux/6.1) (x86_64)", "allow:Cyberduck/", 200},
+           row{"libsoup/3.2.2", "allow:libsoup/", 200},
+           row{"gvfs/1.50.3", "allow:gvfs/", 200},
+           row{"python-httpx/0.23.3", "allow:python-httpx/", 200},
+           row{"Python/3.11 aiohttp/3.8.4", "allow:aiohttp/", 200},
+           row{"node", "allow:^node$", 200},
+           row{"node-fetch/1.0 (+https://github.com/bitinn/node-fetch)", "allow:node-fetch/", 200},
+       }) {
+    CAPTURE(ua);
+    auto d = decide(req(ua), c);
     CHECK(d.keepalive);
     CHECK(d.forward_interims);
-    CHECK(d.cap == c.max);
-    CHECK(d.why == "dav-method");
+    CHECK(d.why == why);
+    CHECK(d.cap == cap);
   }
 }
 
-TEST_CASE("interim: methods are case-sensitive and ordinary methods are not WebDAV") {
-  CHECK(is_dav_method("PROPFIND"));
-  CHECK_FALSE(is_dav_method("propfind"));
-  for (auto m : {"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH", ""}) {
-    CAPTURE(m);
-    CHECK_FALSE(is_dav_method(m));
-  }
-}
-
-TEST_CASE("interim: WebDAV request headers are recognised case-insensitively") {
-  for (auto h : {"Depth", "depth", "DESTINATION", "Overwrite", "If", "Lock-Token", "timeout"}) {
-    CAPTURE(h);
-    CHECK(is_dav_header(h));
-  }
-  for (auto h : {"Host", "Content-Type", "If-None-Match", "If-Match", "Dept", ""}) {
-    CAPTURE(h);
-    CHECK_FALSE(is_dav_header(h));
-  }
-}
-
-TEST_CASE("interim: auto sends keep-alive for a GET carrying a WebDAV header") {
-  auto r = req("GET", curl);
-  r.has_dav_header = true;
-  auto d = decide_interim(r, interim_config{});
-  CHECK(d.keepalive);
-  CHECK(d.forward_interims);
-  CHECK(d.why == "dav-header");
-}
-
-TEST_CASE("interim: auto does not send keep-alive for a plain GET from curl, but forwards 1xx") {
-  auto d = decide_interim(req("GET", curl), interim_config{});
-  CHECK_FALSE(d.keepalive);
-  CHECK(d.forward_interims);
-  CHECK_FALSE(d.forward_continue);
-  CHECK(d.why == "not-dav");
-}
-
-TEST_CASE("interim: Expect: 100-continue lets the upstream's 100 through") {
-  auto r = req("PUT", curl);
-  r.expects_continue = true;
-  auto d = decide_interim(r, interim_config{});
-  CHECK(d.forward_continue);
-  CHECK_FALSE(d.keepalive);
-}
-
-// ---------------------------------------------------------------- auto: allow list
-
-TEST_CASE("interim: auto sends keep-alive for a GET from a known DAV client") {
+TEST_CASE("interim: clients that break on a 1xx get neither keep-alive nor forwarded 1xx") {
   struct row {
     const char* ua;
     const char* why;
   };
   for (auto [ua, why] : {
-           row{"Microsoft-WebDAV-MiniRedir/10.0.19043", "allow:Microsoft-WebDAV-MiniRedir"},
-           row{"davfs2/1.7.0 neon/0.33", "allow:davfs2"},
-           row{"WebDAVFS/3.0.0 (03008000) Darwin/22.0.0 (x86_64)", "allow:WebDAVFS"},
-           row{"Mozilla/5.0 (Linux) mirall/3.13.0 (Nextcloud, ubuntu-6.8.0 ClientArchitecture: x86_64)",
-               "allow:mirall"},
-           row{"gvfs/1.36.1", "allow:gvfs"},
-           row{"cadaver/0.23.3 neon/0.31.2", "allow:cadaver"},
-           row{"Cyberduck/8.7.0.40629 (Mac OS X/13.4) (arm64)", "allow:Cyberduck"},
+           row{"Mozilla/5.0", "deny:^Mozilla/5.0$"},  // Qt's default
+           row{"Mozilla/5.0 (Linux) mirall/3.13.0 (Nextcloud, debian-x86_64 QT/5.15.8)", "deny:mirall"},
+           row{"Mozilla/5.0 (Linux) mirall/5.2.0 (ownCloud, debian)", "deny:mirall"},
+           row{"Mozilla/5.0 (Android) Nextcloud-android/3.26.0", "deny:Nextcloud"},
+           row{"MyApp/1.0 Qt/5.15.8", "deny:Qt/"},
+           row{"Java/17.0.15", "deny:^Java/"},
+           row{"Java/1.8.0_292", "deny:^Java/"},
+           row{"Python-urllib/3.11", "deny:Python-urllib"},
+           row{"python-requests/2.28.1", "deny:python-requests"},
+           row{"urllib3/1.26.12", "deny:urllib3"},
+           row{"HTTPie/3.2.1", "deny:HTTPie"},
+           row{"okhttp/4.12.0", "deny:okhttp/4."},
+           row{"DAVx5/4.3 (dav4jvm; okhttp/4.11.0) Android/13", "deny:okhttp/4."},
        }) {
-    CAPTURE(ua);
-    auto d = decide_interim(req("GET", ua), interim_config{});
-    CHECK(d.keepalive);
-    CHECK(d.forward_interims);
-    CHECK(d.why == why);
-  }
-}
-
-// ---------------------------------------------------------------- auto: deny list
-
-TEST_CASE("interim: clients that break on 1xx get neither keep-alive nor forwarded 1xx") {
-  for (auto ua : {"Python-urllib/3.11", "python-requests/2.31.0", "python-urllib3/2.0.7",
-                  "urllib3/1.26.18", "HTTPie/3.2.2", "okhttp/4.12.0", "okhttp/3.14.9",
-                  "Java/1.8.0_292"}) {
-    for (auto method : {"GET", "PROPFIND"}) {
+    for (auto mode : {interim_mode::auto_, interim_mode::always, interim_mode::never}) {
       CAPTURE(ua);
-      CAPTURE(method);
-      auto r = req(method, ua);
-      r.has_dav_header = true;
-      auto d = decide_interim(r, interim_config{});
+      CAPTURE(to_string(mode));
+      auto d = decide(req(ua), with_mode(mode));
       CHECK_FALSE(d.keepalive);
       CHECK_FALSE(d.forward_interims);
       CHECK_FALSE(d.forward_continue);
-      CHECK(starts_with(d.why, "deny:"));
+      CHECK(d.why == why);
     }
   }
 }
 
-TEST_CASE("interim: the deny reason names the pattern that matched") {
-  CHECK(decide_interim(req("GET", "Python-urllib/3.11"), interim_config{}).why == "deny:Python-urllib");
-  CHECK(decide_interim(req("GET", "python-requests/2.31.0"), interim_config{}).why ==
-        "deny:python-requests");
-  CHECK(decide_interim(req("GET", "okhttp/4.12.0"), interim_config{}).why == "deny:okhttp/4.");
-  CHECK(decide_interim(req("GET", "Java/1.8.0_292"), interim_config{}).why == "deny:Java/1.");
-}
-
-TEST_CASE("interim: DAVx5 on OkHttp 4 is denied even for PROPFIND with Depth") {
-  auto r = req("PROPFIND", "DAVx5/4.3 (dav4jvm; okhttp/4.11.0) Android/13");
-  r.has_dav_header = true;
-  auto d = decide_interim(r, interim_config{});
-  CHECK_FALSE(d.keepalive);
-  CHECK_FALSE(d.forward_interims);
-  CHECK(d.why == "deny:okhttp/4.");
-}
-
-TEST_CASE("interim: a denied client still gets the 100 Continue it asked for") {
-  auto r = req("PUT", "python-requests/2.31.0");
-  r.expects_continue = true;
-  auto d = decide_interim(r, interim_config{});
-  CHECK(d.forward_continue);
-  CHECK_FALSE(d.forward_interims);
-  CHECK_FALSE(d.keepalive);
-}
-
-TEST_CASE("interim: OkHttp 5 is not denied") {
-  auto get = decide_interim(req("GET", "okhttp/5.0.0"), interim_config{});
-  CHECK(get.forward_interims);
-  CHECK_FALSE(get.keepalive);
-  CHECK(get.why == "not-dav");
-  auto propfind = decide_interim(req("PROPFIND", "okhttp/5.0.0"), interim_config{});
-  CHECK(propfind.keepalive);
-  CHECK(propfind.why == "dav-method");
-}
-
-TEST_CASE("interim: user-agent matching is a case-insensitive substring match") {
-  CHECK(user_agent_matches("PYTHON-URLLIB/3.11", "Python-urllib"));
-  CHECK(user_agent_matches("x (python-requests/2.31) y", "Python-Requests"));
-  CHECK(user_agent_matches("okhttp/4.12.0", "okhttp/4."));
-  CHECK_FALSE(user_agent_matches("okhttp/5.0.0", "okhttp/4."));
-  CHECK_FALSE(user_agent_matches("neon", "neon/"));
-  CHECK_FALSE(user_agent_matches("anything", ""));  // an empty pattern matches nothing
-  CHECK_FALSE(user_agent_matches("", "curl"));
-
-  auto denied = decide_interim(req("GET", "PYTHON-URLLIB/3.11"), interim_config{});
-  CHECK_FALSE(denied.forward_interims);
-  auto allowed = decide_interim(req("GET", "MICROSOFT-WEBDAV-MINIREDIR/10.0"), interim_config{});
-  CHECK(allowed.keepalive);
-}
-
-// ---------------------------------------------------------------- auto: no User-Agent
-
-TEST_CASE("interim: a request without User-Agent gets no keep-alive but forwarded 1xx") {
-  for (auto method : {"GET", "PROPFIND"}) {
-    CAPTURE(method);
-    auto d = decide_interim(req(method, std::nullopt), interim_config{});
+TEST_CASE("interim: an unknown client gets no 1xx at all in auto, nor does one without a User-Agent") {
+  for (auto ua : {std::optional<std::string_view>{"acme-sync/2.1"}, std::optional<std::string_view>{"okhttp/5.0.0"},
+                  std::optional<std::string_view>{"Microsoft-WebDAV-MiniRedir/10.0.19043"},
+                  std::optional<std::string_view>{"Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"},
+                  std::optional<std::string_view>{}}) {
+    CAPTURE(ua.value_or("<none>"));
+    auto d = decide(req(ua));
     CHECK_FALSE(d.keepalive);
-    CHECK(d.forward_interims);
-    CHECK(d.why == "no-user-agent");
+    CHECK_FALSE(d.forward_interims);
+    CHECK(d.why == (ua ? "unknown-client" : "no-user-agent"));
   }
+}
+
+TEST_CASE("interim: a denied or unknown client still gets the 100 Continue it asked for") {
+  for (auto ua : {"python-requests/2.28.1", "acme-sync/2.1"}) {
+    CAPTURE(ua);
+    auto r = req(ua);
+    r.expects_continue = true;
+    auto d = decide(r);
+    CHECK(d.forward_continue);
+    CHECK_FALSE(d.forward_interims);
+    CHECK_FALSE(d.keepalive);
+  }
+}
+
+TEST_CASE("interim: deny wins over allow, whatever the order in the User-Agent") {
+  interim_config c;
+  c.allow_user_agents.push_back("Mozilla/");
+  auto d = decide(req("Mozilla/5.0 (Linux) mirall/3.13.0 (Nextcloud)"), c);
+  CHECK_FALSE(d.keepalive);
+  CHECK(d.why == "deny:mirall");
+  // ^Java/ anchors: Apache HttpClient names the JVM after its own product.
+  CHECK(decide(req("Apache-HttpClient/4.5.14 (Java/17.0.15)")).keepalive);
+}
+
+// ---------------------------------------------------------------- matching
+
+TEST_CASE("interim: user-agent patterns: case-insensitive substring, ^ and $ anchor") {
+  struct row {
+    const char* ua;
+    const char* pattern;
+    bool match;
+  };
+  for (auto [ua, pattern, match] : {
+           row{"PYTHON-URLLIB/3.11", "Python-urllib", true},
+           row{"x (python-requests/2.31) y", "Python-Requests", true},
+           row{"okhttp/4.12.0", "okhttp/4.", true},
+           row{"okhttp/5.0.0", "okhttp/4.", false},
+           row{"neon", "neon/", false},
+           row{"anything", "", false},
+           row{"", "curl", false},
+           row{"Java/17.0.2", "^Java/", true},
+           row{"Apache-HttpClient/4.5 (Java/17)", "^Java/", false},
+           row{"Mozilla/5.0", "^Mozilla/5.0$", true},
+           row{"mozilla/5.0", "^Mozilla/5.0$", true},
+           row{"Mozilla/5.0 (X11)", "^Mozilla/5.0$", false},
+           row{"x Mozilla/5.0", "^Mozilla/5.0$", false},
+           row{"node", "^node$", true},
+           row{"nodejs-thing", "^node$", false},
+           row{"my node", "node$", true},
+           row{"^", "^", false},
+       }) {
+    CAPTURE(ua);
+    CAPTURE(pattern);
+    CHECK(user_agent_matches(ua, pattern) == match);
+  }
+}
+
+TEST_CASE("interim: a cap with `before` applies only below that version") {
+  CHECK(version_below("rclone/v1.60.1-DEV", "rclone/", "1.70"));
+  CHECK(version_below("rclone/v1.69.3", "rclone/", "1.70"));
+  CHECK_FALSE(version_below("rclone/v1.70.0", "rclone/", "1.70"));
+  CHECK_FALSE(version_below("rclone/v2.0", "rclone/", "1.70"));
+  CHECK(version_below("rclone/DEV", "rclone/", "1.70"));  // no version shown: assume old
+  CHECK_FALSE(version_below("curl/8", "rclone/", "1.70"));
 }
 
 // ---------------------------------------------------------------- caps
 
-TEST_CASE("interim: Go and rclone clients are capped at 5 interim responses") {
-  auto go = decide_interim(req("PROPFIND", "Go-http-client/1.1"), interim_config{});
-  CHECK(go.keepalive);
-  CHECK(go.cap == 5);
-  auto rclone = decide_interim(req("GET", "rclone/v1.68.2"), interim_config{});
-  CHECK(rclone.keepalive);  // rclone/ is on the allow list
-  CHECK(rclone.cap == 5);
-}
-
-TEST_CASE("interim: a per-agent cap never raises the configured max") {
+TEST_CASE("interim: a per-agent cap never raises the configured max, and the lowest one wins") {
   interim_config c;
   REQUIRE(c.max < 100);
-  auto low = decide_interim(req("PROPFIND", "litmus/0.13 neon/0.31.2"), c);
-  CHECK(low.cap == c.max);  // neon's 100 is above max
-
+  CHECK(decide(req("litmus/0.13 neon/0.31.2"), c).cap == c.max);  // neon's 100 is above max
   c.max = 500;
-  auto high = decide_interim(req("PROPFIND", "litmus/0.13 neon/0.31.2"), c);
-  CHECK(high.cap == 100);
-  CHECK(decide_interim(req("GET", curl), c).cap == 500);
+  CHECK(decide(req("litmus/0.13 neon/0.31.2"), c).cap == 100);
+  CHECK(decide(req(curl), c).cap == 500);
+  c.allow_user_agents = {"A/"};
+  c.user_agent_caps = {{"A/", 20, ""}, {"B/", 7, ""}, {"C/", 12, ""}};
+  CHECK(decide(req("A/1 B/2 C/3"), c).cap == 7);
+  CHECK(decide(req("A/1 C/3"), c).cap == 12);
 }
 
-TEST_CASE("interim: the lowest matching cap wins") {
+TEST_CASE("interim: a cap of 0 disables every 1xx but the asked-for 100") {
   interim_config c;
-  c.user_agent_caps = {{"A/", 20}, {"B/", 7}, {"C/", 12}};
-  CHECK(decide_interim(req("PROPFIND", "A/1 B/2 C/3"), c).cap == 7);
-  CHECK(decide_interim(req("PROPFIND", "A/1 C/3"), c).cap == 12);
-}
-
-TEST_CASE("interim: a cap of 0 disables keep-alive") {
-  interim_config c;
-  c.user_agent_caps = {{"Sensitive/", 0}};
-  auto d = decide_interim(req("PROPFIND", "Sensitive/1.0"), c);
+  c.user_agent_caps = {{"curl/", 0, ""}};
+  auto r = req(curl);
+  r.expects_continue = true;
+  auto d = decide(r, c);
   CHECK_FALSE(d.keepalive);
-  CHECK(d.cap == 0);
-
-  interim_config always = with_mode(interim_mode::always);
-  always.max = 0;
-  CHECK_FALSE(decide_interim(req("PROPFIND", curl), always).keepalive);
+  CHECK_FALSE(d.forward_interims);
+  CHECK(d.forward_continue);
 }
 
 // ---------------------------------------------------------------- modes always and never
 
-TEST_CASE("interim: mode always sends keep-alive to every HTTP/1.1 client, ignoring the lists") {
+TEST_CASE("interim: mode always sends keep-alive to every HTTP/1.1 client but the denied") {
   auto c = with_mode(interim_mode::always);
-  for (auto ua : {std::optional<std::string_view>{"curl/8.5.0"}, std::optional<std::string_view>{"Python-urllib/3.11"},
+  for (auto ua : {std::optional<std::string_view>{curl}, std::optional<std::string_view>{"acme-sync/2.1"},
                   std::optional<std::string_view>{}}) {
     CAPTURE(ua.value_or("<none>"));
-    auto d = decide_interim(req("GET", ua), c);
+    auto d = decide(req(ua), c);
     CHECK(d.keepalive);
     CHECK(d.forward_interims);
     CHECK(d.why == "mode-always");
   }
-  CHECK(decide_interim(req("GET", "Go-http-client/1.1"), c).cap == 5);  // caps still apply
-  CHECK_FALSE(decide_interim(req("GET", curl, 10), c).keepalive);
+  CHECK(decide(req("Go-http-client/1.1"), c).cap == 5);  // caps still apply
+  CHECK_FALSE(decide(req("Python-urllib/3.11"), c).keepalive);
+  CHECK_FALSE(decide(req(curl, 10), c).keepalive);
 }
 
-TEST_CASE("interim: mode never sends no keep-alive but forwards 1xx except to denied clients") {
+TEST_CASE("interim: mode never sends no keep-alive and forwards 1xx to allowed clients only") {
   auto c = with_mode(interim_mode::never);
-  auto dav = req("PROPFIND", "davfs2/1.7.0 neon/0.33");
-  dav.has_dav_header = true;
-  auto d = decide_interim(dav, c);
+  auto d = decide(req("davfs2/1.7.0 neon/0.33"), c);
   CHECK_FALSE(d.keepalive);
   CHECK(d.forward_interims);
   CHECK(d.why == "mode-never");
-
-  auto py = req("PUT", "python-requests/2.31.0");
-  py.expects_continue = true;
-  auto denied = decide_interim(py, c);
-  CHECK_FALSE(denied.keepalive);
+  auto unknown = decide(req("acme-sync/2.1"), c);
+  CHECK_FALSE(unknown.forward_interims);
+  auto denied = decide(req("python-requests/2.28.1"), c);
   CHECK_FALSE(denied.forward_interims);
-  CHECK(denied.forward_continue);
 }
 
-// ---------------------------------------------------------------- configured lists
+// ---------------------------------------------------------------- fronts
 
-TEST_CASE("interim: configured lists replace the defaults") {
-  config cfg = parse_config(
-      "listen: [127.0.0.1:8080]\n"
-      "upstreams: {dav: {servers: [127.0.0.1:8081]}}\n"
-      "routes: [{upstream: dav}]\n"
-      "interim:\n"
-      "  allow_user_agents: [MyDav/]\n"
-      "  deny_user_agents: [FragileClient]\n");
-  const interim_config& c = cfg.routes[0].interim;
+TEST_CASE("interim: fronts that break on 1xx or are unknown get none, whatever the end client") {
+  for (auto k : {front_kind::nginx, front_kind::varnish, front_kind::trafficserver, front_kind::aws_alb,
+                 front_kind::generic}) {
+    auto f = front_of(k);
+    CAPTURE(facts_of(k).name);
+    for (auto mode : {interim_mode::auto_, interim_mode::always}) {
+      auto d = decide(req(curl), with_mode(mode), &f);
+      CHECK_FALSE(d.keepalive);
+      CHECK_FALSE(d.forward_interims);
+      CHECK(d.why == "front:" + std::string(facts_of(k).name));
+    }
+  }
+}
 
-  auto mine = decide_interim(req("GET", "MyDav/2.0"), c);
-  CHECK(mine.keepalive);
-  CHECK(mine.why == "allow:MyDav/");
+TEST_CASE("interim: a forwarding front passes the end client's verdict, under the front's cap") {
+  struct row {
+    front_kind kind;
+    unsigned cap;
+  };
+  interim_config c;
+  c.max = 200;
+  for (auto [kind, cap] : {row{front_kind::haproxy, 200}, row{front_kind::apache, 9}, row{front_kind::caddy, 5},
+                           row{front_kind::traefik, 5}, row{front_kind::envoy, 1}, row{front_kind::squid, 200},
+                           row{front_kind::lighttpd, 200}, row{front_kind::cloudflare, 200}}) {
+    auto f = front_of(kind);
+    CAPTURE(facts_of(kind).name);
+    auto d = decide(req(curl), c, &f);
+    CHECK(d.keepalive);
+    CHECK(d.cap == cap);
+    CHECK(d.why == "allow:curl/");
+    CHECK_FALSE(decide(req("Mozilla/5.0 (Linux) mirall/3.13.0 (Nextcloud)"), c, &f).forward_interims);
+    CHECK_FALSE(decide(req("acme-sync/2.1"), c, &f).keepalive);
+  }
+}
 
-  auto davfs = decide_interim(req("GET", "davfs2/1.7.0 neon/0.33"), c);  // default allow entry gone
-  CHECK_FALSE(davfs.keepalive);
-  CHECK(davfs.why == "not-dav");
+TEST_CASE("interim: per-front overrides: go_1_24 lifts the Go cap, max lowers, mode and every replace") {
+  interim_config c;
+  c.max = 200;
+  auto caddy = front_of(front_kind::caddy);
+  caddy.go_1_24 = true;
+  CHECK(decide(req(curl), c, &caddy).cap == 200);
+  caddy.max = 3;
+  CHECK(decide(req(curl), c, &caddy).cap == 3);
 
-  auto py = decide_interim(req("GET", "Python-urllib/3.11"), c);  // default deny entry gone
-  CHECK(py.forward_interims);
-  CHECK(py.why == "not-dav");
+  auto nginx = front_of(front_kind::nginx);  // the operator vouches for a fixed nginx
+  nginx.mode = interim_mode::auto_;
+  CHECK(decide(req(curl), c, &nginx).keepalive);
+  CHECK(decide(req(curl), c, &nginx).cap == 200);
 
-  auto fragile = decide_interim(req("PROPFIND", "FragileClient/1"), c);
-  CHECK_FALSE(fragile.keepalive);
-  CHECK_FALSE(fragile.forward_interims);
-  CHECK(fragile.why == "deny:FragileClient");
+  auto haproxy = front_of(front_kind::haproxy);
+  haproxy.mode = interim_mode::never;
+  auto off = decide(req(curl), c, &haproxy);
+  CHECK_FALSE(off.keepalive);
+  CHECK_FALSE(off.forward_interims);
+  haproxy.mode = interim_mode::always;
+  haproxy.every = duration(20000);
+  auto all = decide(req("acme-sync/2.1"), c, &haproxy);
+  CHECK(all.keepalive);
+  CHECK(all.every == duration(20000));
+  CHECK_FALSE(decide(req("Java/17.0.15"), c, &haproxy).keepalive);  // deny still wins
+}
+
+TEST_CASE("interim: a request with proxy fields from an undeclared peer gets no 1xx, in any mode") {
+  for (auto mode : {interim_mode::auto_, interim_mode::always}) {
+    auto r = req(curl);
+    r.proxy_sign = "X-Forwarded-For";
+    r.expects_continue = true;
+    auto d = decide(r, with_mode(mode));
+    CHECK_FALSE(d.keepalive);
+    CHECK_FALSE(d.forward_interims);
+    CHECK(d.forward_continue);
+    CHECK(d.undeclared_proxy);
+    CHECK(d.why == "undeclared-proxy:X-Forwarded-For");
+  }
+  auto none = front_of(front_kind::none);  // declared as a client: its fields are no sign
+  auto r = req(curl);
+  r.proxy_sign = "Via";
+  CHECK(decide(r, {}, &none).keepalive);
+}
+
+// ---------------------------------------------------------------- schedules under a cap
+
+TEST_CASE("interim: an uncapped schedule keeps first_after and every") {
+  interim_config c;  // 1s, 10s, max 30
+  auto d = decide(req(curl), c);
+  CHECK(d.first_after == duration(1000));
+  CHECK(d.every == duration(10000));
+}
+
+TEST_CASE("interim: a capped schedule is spread over the longest wait, bounded by max_gap and the front's idle timeout") {
+  interim_config c;  // every 10s, max 30, max_gap 50s
+  // Go, cap 5, waits up to 300s: (300 - 1) / 5 = 59.8s, bounded by max_gap.
+  CHECK(decide(req("Go-http-client/1.1"), c).every == duration(50000));
+  // A short wait needs no stretching beyond `every`.
+  CHECK(decide_interim(req("Go-http-client/1.1"), c, nullptr, duration(20000)).every == duration(10000));
+  CHECK(decide_interim(req("Go-http-client/1.1"), c, nullptr, duration(100000)).every == duration(19800));
+  // Apache, cap 9, 60s idle timeout: at most 54s apart.
+  auto apache = front_of(front_kind::apache);
+  c.max_gap = duration(600000);
+  CHECK(decide_interim(req(curl), c, &apache, duration(900000)).every == duration(54000));
+  apache.idle_timeout = duration(20000);
+  CHECK(decide_interim(req(curl), c, &apache, duration(900000)).every == duration(18000));
 }

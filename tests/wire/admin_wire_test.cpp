@@ -77,7 +77,7 @@ TEST_CASE("admin wire: /healthz, /readyz and /metrics, then /readyz 503 once dra
   CHECK(a.h.status == 405);
 
   auto c = connect_to(r.port());
-  c.send("PROPFIND /x HTTP/1.1\r\nHost: t\r\nUser-Agent: cadaver/0.23\r\nDepth: 0\r\n\r\n");
+  c.send("PROPFIND /x HTTP/1.1\r\nHost: t\r\nUser-Agent: cadaver/0.24 neon/0.32.5\r\nDepth: 0\r\n\r\n");
   auto h = read_head(c);
   CHECK(h.status == 207);
   read_body(c, h);

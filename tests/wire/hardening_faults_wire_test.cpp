@@ -12,7 +12,7 @@ namespace {
 const std::string k102 = "HTTP/1.1 102 Processing\r\n\r\n";
 std::string propfind(std::string_view target) {
   return "PROPFIND " + std::string(target) +
-         " HTTP/1.1\r\nHost: dav.test\r\nUser-Agent: litmus/0.13\r\nDepth: 1\r\nContent-Length: 0\r\n\r\n";
+         " HTTP/1.1\r\nHost: dav.test\r\nUser-Agent: litmus/0.13 neon/0.32.5\r\nDepth: 1\r\nContent-Length: 0\r\n\r\n";
 }
 }  // namespace
 

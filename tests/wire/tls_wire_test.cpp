@@ -144,7 +144,7 @@ TEST_CASE("wire: an HTTPS client that leaves during the wait closes the upstream
   proxy px(two_listeners(up.port(), {"localhost"}, "interim: {first_after: 20ms, every: 20ms}\n"));
   {
     auto c = https(px);
-    c.send("PROPFIND /x HTTP/1.1\r\nHost: localhost\r\nUser-Agent: cadaver/0.23\r\nContent-Length: 0\r\n\r\n");
+    c.send("PROPFIND /x HTTP/1.1\r\nHost: localhost\r\nUser-Agent: cadaver/0.24 neon/0.32.5\r\nContent-Length: 0\r\n\r\n");
     CHECK(c.read_until("\r\n\r\n") == k102);
   }
   CHECK(upstream_closed.wait(3000ms));
