@@ -29,6 +29,13 @@ upstreams: {app: {servers: [127.0.0.1:8081]}}
 routes: [{path_prefix: /, upstream: app}]'
 expect_error wrong-type "wrong-type.yaml:4: limits.max_header_bytes: must be a single value, not a list" "$base
 limits: {max_header_bytes: [1]}"
+expect_error bad-front-kind "bad-front-kind.yaml:5: fronts[0].kind: unknown kind 'nginix' (one of: none, haproxy, nginx," "$base
+fronts:
+  - {addresses: [10.0.0.0/8], kind: nginix}"
+expect_error bad-front-address "bad-front-address.yaml:6: fronts[0].addresses: bad address '10.0.0.0/40'" "$base
+fronts:
+  - kind: haproxy
+    addresses: [10.0.0.0/40]"
 out=$("$holdon" --check -c "$tmp/no-such.yaml" 2>&1); rc=$?
 [ $rc = 2 ] && [[ "$out" == *"no-such.yaml: cannot open"* ]] && ok "missing file: rc=2" || bad "missing file: rc=$rc $out"
 out=$("$holdon" --version); [[ "$out" == "holdon "* ]] && ok "--version: $out" || bad "--version: $out"

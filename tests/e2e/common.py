@@ -96,6 +96,23 @@ class Child:
                     raise TimeoutError("%s: no /%s/ within %.0fs:\n%s" % (self.name, regex, timeout, self.tail()))
                 self.cond.wait(min(left, 0.5))  # wakes on every line; 0.5 s only to notice exit
 
+    def wait_for_all(self, regex, n, timeout):
+        """Wait until n lines (of those kept) match regex; return their matches, in order."""
+        rx, deadline = re.compile(regex), time.monotonic() + timeout
+        with self.cond:
+            while True:
+                found = [m for m in (rx.search(l) for l in self.lines) if m]
+                left = deadline - time.monotonic()
+                if len(found) >= n or left <= 0 or self.proc.poll() is not None:
+                    if len(found) < n:
+                        raise RuntimeError("%s: %d of %d lines matching %r\n%s" % (self.name, len(found), n, regex, self.tail()))
+                    return found[:n]
+                self.cond.wait(left)
+
+    def all_lines(self):
+        with self.cond:
+            return list(self.lines)
+
     def tail(self, n=30):
         return "\n".join("    %s" % l for l in list(self.lines)[-n:])
 
@@ -190,8 +207,10 @@ class Response:
 class RawConn:
     """One client connection on a plain socket. Every recv is bounded by `deadline`."""
 
-    def __init__(self, port, timeout=10.0):
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+    def __init__(self, port, timeout=10.0, source=None):
+        # source: a loopback address to connect from (127.0.0.2 plays another host)
+        self.sock = socket.create_connection((HOST, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.buf = b""
         self.deadline = time.monotonic() + timeout
 
