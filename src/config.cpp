@@ -22,7 +22,9 @@ interim_config::interim_config()
       deny_user_agents{"Python-urllib", "python-requests", "urllib3", "HTTPie", "okhttp/1.",
                        "okhttp/2.", "okhttp/3.", "okhttp/4.", "^Java/", "mirall", "Nextcloud",
                        "ownCloud", "Qt/", "^Mozilla/5.0$"},
-      user_agent_caps{{"Go-http-client/", 5, ""}, {"rclone/", 5, "1.70"}, {"neon/", 100, ""}, {"Ruby", 90, ""}} {}
+      // Java-http-client: JDK 17 fails past jdk.httpclient.maxNonFinalResponses (8), measured here.
+      user_agent_caps{{"Go-http-client/", 5, ""}, {"rclone/", 5, "1.70"}, {"Java-http-client/", 8, ""},
+                      {"neon/", 100, ""}, {"Ruby", 90, ""}} {}
 
 std::string endpoint_spec::text() const {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);

@@ -75,6 +75,15 @@ def t_deploy_files(binary, tmp):
     check(any(m["mountPath"] == "/etc/holdon" and vol[m["name"]].get("configMap", {}).get("name") == "holdon-config"
               for m in hs["volumeMounts"]), "k8s: /etc/holdon from the holdon-config ConfigMap")
     check(hs["securityContext"]["runAsNonRoot"] is True, "k8s: runAsNonRoot")
+    # Both examples say who is in front: compose none, Kubernetes an L4 load balancer (bytes
+    # only) and the HTTP ingress that may replace it, by kind.
+    check(yaml.safe_load(mounted.read_text()).get("fronts") == [] if mounted else False,
+          "compose: fronts declared (none: port publishing adds no HTTP hop)")
+    k8s_fronts = yaml.safe_load(docs["ConfigMap"]["data"]["holdon.yaml"]).get("fronts") or []
+    check([f.get("kind") for f in k8s_fronts] == ["haproxy"], "k8s: the ingress is declared as a front", k8s_fronts)
+    svc = docs["Service"]["spec"]
+    check(svc.get("type") == "LoadBalancer" and svc.get("externalTrafficPolicy") == "Local",
+          "k8s: published through an L4 load balancer that keeps client addresses", svc)
 
 
 def main():

@@ -80,8 +80,9 @@ TEST_CASE("interim: auto sends 102s and forwards 1xx to the client families prov
            row{"WinSCP/5.19.1 neon/0.31.2", "allow:neon/", 100},
            row{"rclone/v1.60.1-DEV", "allow:rclone/", 5},
            row{"rclone/v1.70.0", "allow:rclone/", 200},  // built with Go 1.24: no 1xx cap
+           row{"rclone/", "allow:rclone/", 5},  // Debian's 1.60 shows no version: assume old
            row{"Go-http-client/1.1", "allow:Go-http-client/", 5},
-           row{"Java-http-client/17.0.15", "allow:Java-http-client/", 200},
+           row{"Java-http-client/17.0.15", "allow:Java-http-client/", 8},  // maxNonFinalResponses
            row{"Apache-HttpClient/4.5.14 (Java/17.0.15)", "allow:Apache-HttpClient/", 200},
            row{"Cyberduck/8.7.0.40629 (Linux/6.1) (x86_64)", "allow:Cyberduck/", 200},
            row{"libsoup/3.2.2", "allow:libsoup/", 200},
