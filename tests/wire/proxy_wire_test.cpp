@@ -113,20 +113,25 @@ TEST_CASE("wire: an HTTP/1.0 request never receives a 1xx, not even in mode alwa
   CHECK(px.stats().keepalive_sent.load() == 0);
 }
 
-TEST_CASE("wire: a Python User-Agent gets no 102 of holdon's nor the upstream's 103") {
-  fake_upstream up([&](conn& c) {
-    read_head(c);
-    c.send("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n");
-    std::this_thread::sleep_for(200ms);
-    c.send(response(207, multistatus));
-    c.read_to_eof();
-  });
-  proxy px(up.port(), "interim: {first_after: 10ms, every: 20ms}\n");
-  auto c = px.connect();
-  c.send(propfind("/py", "Python-urllib/3.11"));
-  auto h = read_head(c);
-  CHECK(h.status == 207);
-  CHECK(read_body(c, h) == multistatus);
+TEST_CASE("wire: a denied, an unknown and an anonymous client get no 102 of holdon's nor the upstream's 1xx") {
+  for (auto ua : {"Python-urllib/3.11", "acme-sync/2.1", ""}) {
+    CAPTURE(ua);
+    fake_upstream up([&](conn& c) {
+      read_head(c);
+      c.send("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n");
+      std::this_thread::sleep_for(200ms);  // the slow upstream: ten keep-alive intervals
+      c.send(response(207, multistatus));
+      c.read_to_eof();
+    });
+    proxy px(up.port(), "interim: {first_after: 10ms, every: 20ms}\n");
+    auto c = px.connect();
+    if (*ua) c.send(propfind("/py", ua));
+    else c.send("PROPFIND /anon HTTP/1.1\r\nHost: dav.test\r\nDepth: 1\r\nContent-Length: 0\r\n\r\n");
+    auto h = read_head(c);
+    CHECK(h.status == 207);
+    CHECK(read_body(c, h) == multistatus);
+    CHECK(px.stats().interims_forwarded.load() == 0);
+  }
 }
 
 TEST_CASE("wire: an upstream 103 is forwarded with its Link header before the final response") {
