@@ -14,8 +14,8 @@ namespace holdon {
 
 interim_config::interim_config()
     // Each allow entry is a client family that a test of the suite drives for real through
-    // holdon (tests/clients); each deny entry one that breaks on a 102 (README client table,
-    // ../shared/docs/INTERIM-FACTS.md). Unknown clients get none.
+    // holdon (tests/clients); each deny entry one that breaks on a 102 (the README's client
+    // table says how each was shown). Unknown clients get none.
     : allow_user_agents{"curl/", "neon/", "rclone/", "Go-http-client/", "Java-http-client/",
                         "Apache-HttpClient/", "Cyberduck/", "libsoup/", "gvfs/", "python-httpx/",
                         "aiohttp/", "node-fetch/", "^node$"},

@@ -13,8 +13,8 @@ using namespace std::chrono_literals;
 constexpr auto never = interim_mode::never;
 constexpr auto auto_ = interim_mode::auto_;
 
-// Sources: ../shared/docs/FRONTS.md (per row: code read, maintainers' words, and what was
-// measured here with Debian 12's packages); the README's front table says the same.
+// The README's front table, with its evidence: measured through the real front by
+// tests/fronts (Debian 12's packages) or cited from the front's source and documentation.
 constexpr std::array<front_kind_facts, 14> kinds{{
     {front_kind::none, "none", "none (the peer is a client)", auto_, no_cap, false, duration(0)},
     {front_kind::haproxy, "haproxy", "forwards", auto_, no_cap, false, duration(0)},
@@ -32,8 +32,8 @@ constexpr std::array<front_kind_facts, 14> kinds{{
     {front_kind::generic, "generic", "unknown", never, 0, false, duration(0)},
 }};
 
-// Fields a proxy, CDN or load balancer adds on the way (FRONTS.md, "default identifying
-// request headers"). Any one of them from a peer that is not a declared front means an
+// Fields a proxy, CDN or load balancer adds on the way (the fronts' default request fields,
+// README "Who gets a 102"). Any one of them from a peer that is not a declared front means an
 // undeclared proxy, whose handling of 1xx nobody vouched for.
 constexpr std::array<std::string_view, 27> proxy_fields{
     "Via", "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
