@@ -244,7 +244,7 @@ void client_session::on_watch(error_code ec) {
 
 void client_session::on_exchange_done(bool keep_alive) {
   current_ = nullptr;
-  if (!keep_alive || peer_closed_ || last_request_ || worker_.draining) return close();
+  if (!keep_alive || !connection_may_continue()) return close();
   if (watching_) {
     next_after_watch_ = true;  // the watch, cancelled or completed, resumes us
     error_code ignored;

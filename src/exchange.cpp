@@ -11,10 +11,12 @@
 
 #include "holdon/client_session.hpp"
 #include "holdon/error_response.hpp"
+#include "holdon/exchange_log.hpp"
 #include "holdon/header_rewrite.hpp"
 #include "holdon/log.hpp"
 #include "holdon/metrics.hpp"
 #include "holdon/prefix_mount.hpp"
+#include "holdon/response_plan.hpp"
 #include "holdon/route_table.hpp"
 
 namespace holdon {
@@ -50,7 +52,7 @@ exchange::exchange(std::shared_ptr<client_session> s, const route_config& route,
     : s_(std::move(s)),
       route_(route),
       policy_(std::move(d)),
-      scratch_(s_->worker_.exchange_scratches.get()),
+      scratch_(s_->home().exchange_scratches.get()),
       up_fields_(scratch_->up_fields),
       up_head_(scratch_->up_head),
       rhead_raw_(scratch_->response_raw),
@@ -58,35 +60,35 @@ exchange::exchange(std::shared_ptr<client_session> s, const route_config& route,
       client_head_(scratch_->client_head),
       out_(scratch_->out),
       up_out_(scratch_->up_out) {
-  s_->worker_.stats.exchanges.fetch_add(1, std::memory_order_relaxed);
-  s_->worker_.stats.exchanges_in_flight.fetch_add(1, std::memory_order_relaxed);
+  s_->home().stats.exchanges.fetch_add(1, std::memory_order_relaxed);
+  s_->home().stats.exchanges_in_flight.fetch_add(1, std::memory_order_relaxed);
 }
 
 exchange::~exchange() {
-  if (s_->current_ == this) s_->current_ = nullptr;  // ended without finishing (never, but safe)
-  s_->worker_.stats.exchanges_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  s_->forget(this);
+  s_->home().stats.exchanges_in_flight.fetch_sub(1, std::memory_order_relaxed);
   if (rp_) rp_->give_back(scratch_->response_fields, scratch_->response_body);
-  s_->worker_.exchange_scratches.put(std::move(scratch_));
+  s_->home().exchange_scratches.put(std::move(scratch_));
 }
 
 // ---------------------------------------------------------------- request head
 
 void exchange::start() {
-  auto& p = *s_->parser_;
+  auto& p = s_->request();
   const auto& req = p.head();
-  head_request_ = req.method == "HEAD";
-  has_request_body_ = !p.is_done();
-  request_chunked_ = p.chunked();
+  req_.head = req.method == "HEAD";
+  req_.has_body = !p.is_done();
+  req_.chunked = p.chunked();
   up_fields_.assign(req.fields);
-  rewrite_request_headers(up_fields_, {s_->client_ip_, s_->scheme_, req.version, s_->cfg_->via, s_->via_value(req.version),
+  rewrite_request_headers(up_fields_, {s_->peer_ip(), s_->scheme(), req.version, s_->config_in_use()->via, s_->via_value(req.version),
                                       s_->trusts_forwarded()});
-  if (request_chunked_) up_fields_.insert("Transfer-Encoding", "chunked");
+  if (req_.chunked) up_fields_.insert("Transfer-Encoding", "chunked");
   if (up_fields_.find(field_kind::host) == up_fields_.end()) {  // HTTP/1.0 without Host
-    const auto& up = s_->cfg_->upstreams[route_.upstream_index];
+    const auto& up = s_->config_in_use()->upstreams[route_.upstream_index];
     up_fields_.set("Host", up_fields_.own(up.servers.front().text()));
   }
   // The first pick always names a server (out ones too, when all are out).
-  bind_server(*s_->worker_.balance.pick(route_.upstream_index, clock::now()));
+  bind_server(*s_->home().balance.pick(route_.upstream_index, clock::now()));
   write_upstream_head();
   lease_or_connect();
 }
@@ -94,9 +96,14 @@ void exchange::start() {
 // The head names the chosen server where a prefix mount maps URLs: written again after a
 // failed connect moved the exchange to another server.
 void exchange::write_upstream_head() {
-  const auto& req = s_->parser_->head();
+  const auto& req = s_->request().head();
   auto m = mount_of(route_);
-  if (m.active()) map_request_headers();
+  if (m.active()) {
+    const auto& up = s_->config_in_use()->upstreams[route_.upstream_index];
+    auto authority = up.servers[server_].text();
+    map_request_fields(m, {req.fields["Host"], authority, s_->scheme(), up.tls.enabled ? "https" : "http"}, req.fields,
+                       up_fields_);
+  }
   up_head_.clear();
   if (!m.active() && !req.target.empty() && req.target.front() == '/')
     write_request_head(up_head_, req.method, req.target, up_fields_);
@@ -107,20 +114,20 @@ void exchange::write_upstream_head() {
 void exchange::lease_or_connect() {
   // After a reload the pool serves the new configuration only: an older session connects.
   // A request that can be sent again is not probed: a stale connection shows on first use.
-  bool resendable = !has_request_body_ && idempotent(s_->parser_->head().method);
-  if (s_->cfg_ == s_->worker_.cfg)
-    up_ = s_->worker_.pool.lease(route_.upstream_index, server_, route_.timeouts.idle, !resendable);
+  bool resendable = !req_.has_body && idempotent(s_->request().head().method);
+  if (s_->config_in_use() == s_->home().cfg)
+    up_ = s_->home().pool.lease(route_.upstream_index, server_, route_.timeouts.idle, !resendable);
   reused_ = up_ != nullptr;
   if (reused_) return do_send_head();
   do_connect();
 }
 
 void exchange::do_connect() {
-  auto& w = s_->worker_;
-  const auto& up = s_->cfg_->upstreams[route_.upstream_index];
+  auto& w = s_->home();
+  const auto& up = s_->config_in_use()->upstreams[route_.upstream_index];
   auto* tls = w.tls ? w.tls->upstreams[route_.upstream_index].get() : nullptr;
-  up_ = tls ? std::make_unique<upstream_conn>(s_->socket_.get_executor(), tls->context(), w.buffers)
-            : std::make_unique<upstream_conn>(s_->socket_.get_executor(), w.buffers);
+  up_ = tls ? std::make_unique<upstream_conn>(s_->socket().get_executor(), tls->context(), w.buffers)
+            : std::make_unique<upstream_conn>(s_->socket().get_executor(), w.buffers);
   up_->upstream = route_.upstream_index;
   up_->server = server_;
   const auto& ep = up.servers[up_->server];
@@ -134,7 +141,7 @@ void exchange::do_connect() {
     });
     return;
   }
-  resolver_.emplace(s_->socket_.get_executor());
+  resolver_.emplace(s_->socket().get_executor());
   resolver_->async_resolve(ep.host, std::to_string(ep.port),
                            [self = shared_from_this(), attempt](error_code e, tcp::resolver::results_type r) {
                              if (attempt == self->attempt_) self->on_resolved(e, std::move(r));
@@ -142,7 +149,7 @@ void exchange::do_connect() {
 }
 
 void exchange::on_resolved(error_code ec, tcp::resolver::results_type r) {
-  if (done_ || committed_) return;
+  if (!waiting()) return;
   if (ec) return on_connect_failed(502, "cannot resolve the upstream: " + ec.message());
   net::async_connect(up_->socket.socket(), r, [self = shared_from_this(), attempt = attempt_](error_code e, const tcp::endpoint&) {
     if (attempt == self->attempt_) self->on_connect(e);
@@ -150,12 +157,12 @@ void exchange::on_resolved(error_code ec, tcp::resolver::results_type r) {
 }
 
 void exchange::on_connect(error_code ec) {
-  if (done_ || committed_) return;
+  if (!waiting()) return;
   if (ec) return on_connect_failed(502, "upstream connect failed: " + ec.message());
   up_->socket.socket().set_option(tcp::no_delay(true), ec);
   if (up_->socket.is_tls()) return do_upstream_handshake();
   up_->socket.socket().non_blocking(true, ec);  // reads after a readability wait never block
-  s_->worker_.balance.on_success(route_.upstream_index, server_);
+  s_->home().balance.on_success(route_.upstream_index, server_);
   do_send_head();
 }
 
@@ -163,13 +170,13 @@ void exchange::on_connect(error_code ec) {
 // unreachable as one that refuses.
 void exchange::do_upstream_handshake() {
   error_code ec;
-  const auto& ep = s_->cfg_->upstreams[route_.upstream_index].servers[server_];
-  s_->worker_.tls->upstreams[route_.upstream_index]->prepare(up_->socket.tls(), ep, ec);
+  const auto& ep = s_->config_in_use()->upstreams[route_.upstream_index].servers[server_];
+  s_->home().tls->upstreams[route_.upstream_index]->prepare(up_->socket.tls(), ep, ec);
   if (ec) return on_connect_failed(502, "TLS set-up for the upstream failed: " + ec.message());
   up_->socket.tls().async_handshake(net::ssl::stream_base::client, [self = shared_from_this(), attempt = attempt_](error_code e) {
-    if (attempt != self->attempt_ || self->done_ || self->committed_) return;
+    if (attempt != self->attempt_ || !self->waiting()) return;
     if (e) return self->on_connect_failed(502, "TLS handshake with the upstream failed: " + e.message());
-    self->s_->worker_.balance.on_success(self->route_.upstream_index, self->server_);
+    self->s_->home().balance.on_success(self->route_.upstream_index, self->server_);
     self->do_send_head();
   });
 }
@@ -177,7 +184,7 @@ void exchange::do_upstream_handshake() {
 // Nothing of the request reached the upstream, so any request, idempotent or not, may
 // go to the next server; each server is tried at most once per exchange.
 void exchange::on_connect_failed(unsigned status, std::string_view why) {
-  auto& w = s_->worker_;
+  auto& w = s_->home();
   auto now = clock::now();
   w.stats.upstream_connect_errors.fetch_add(1, std::memory_order_relaxed);
   w.balance.on_failure(route_.upstream_index, server_, now);
@@ -200,13 +207,13 @@ void exchange::on_connect_failed(unsigned status, std::string_view why) {
 void exchange::bind_server(std::size_t server) {
   server_ = server;
   bound_ = true;
-  s_->worker_.balance.acquire(route_.upstream_index, server_);
+  s_->home().balance.acquire(route_.upstream_index, server_);
 }
 
 void exchange::unbind_server() {
   if (!bound_) return;
   bound_ = false;
-  s_->worker_.balance.release(route_.upstream_index, server_);
+  s_->home().balance.release(route_.upstream_index, server_);
 }
 
 void exchange::do_send_head() {
@@ -218,7 +225,7 @@ void exchange::do_send_head() {
 }
 
 void exchange::on_send_head(error_code ec) {
-  if (done_ || committed_) return;
+  if (!waiting()) return;
   if (ec) {
     if (retry_stale_connection()) return;
     upstream_broken_ = true;
@@ -226,7 +233,8 @@ void exchange::on_send_head(error_code ec) {
   }
   ++up_->requests;
   next_response_head();
-  if (!has_request_body_) return on_request_forwarded();
+  if (!req_.has_body) return on_request_forwarded();
+  request_phase_ = request_phase::sending_body;
   pump_request_body();
 }
 
@@ -235,9 +243,9 @@ void exchange::on_send_head(error_code ec) {
 // Parses what the client sent so far and forwards the body bytes among it, from the
 // session's read buffer; reads more when nothing in it can be forwarded.
 void exchange::pump_request_body() {
-  auto& p = *s_->parser_;
-  auto& in = s_->in_;
-  if (in.empty() && start_splice_up()) return;
+  auto& p = s_->request();
+  auto& in = s_->input();
+  if (in.empty() && start_splice(leg::up)) return;
   p.body().clear();
   std::size_t used = 0;
   if (!in.empty()) {
@@ -254,7 +262,7 @@ void exchange::pump_request_body() {
     in.consume(used);
     set_deadline(route_.timeouts.idle, deadline_kind::request_body);
     auto [data, size] = in.prepare(1, buffer_pool::large);
-    s_->socket_.async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
+    s_->socket().async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
       self->on_read_request_body(ec, n);
     });
     return;
@@ -269,18 +277,18 @@ void exchange::pump_request_body() {
 }
 
 void exchange::on_read_request_body(error_code ec, std::size_t n) {
-  if (done_ || committed_) return;  // an early final response stops the upload
+  if (!waiting()) return;  // an early final response stops the upload
   if (ec) {
     upstream_broken_ = true;  // the upstream got a partial body
     return abort("client failed while sending the body: " + ec.message());
   }
-  s_->in_.commit(n);
+  s_->input().commit(n);
   pump_request_body();
 }
 
 void exchange::on_write_request_body(error_code ec) {
-  if (done_) return;
-  s_->in_.consume(up_out_consumed_);
+  if (ended()) return;
+  s_->input().consume(up_out_consumed_);
   up_out_consumed_ = 0;
   if (ec) {
     // The upstream stopped reading; it may still have answered (413, 401...): the
@@ -288,14 +296,14 @@ void exchange::on_write_request_body(error_code ec) {
     upstream_broken_ = true;
     return;
   }
-  if (s_->parser_->is_done()) return on_request_forwarded();
-  if (committed_) return;
+  if (s_->request().is_done()) return on_request_forwarded();
+  if (!waiting()) return;
   pump_request_body();
 }
 
 void exchange::frame_request_body(const std::vector<std::string_view>& body, bool last) {
   up_out_.clear();
-  if (request_chunked_) return add_chunked(up_out_, up_chunk_size_, body, last);
+  if (req_.chunked) return add_chunked(up_out_, up_chunk_size_, body, last);
   for (auto b : body) up_out_.push_back(buf(b));
 }
 
@@ -314,13 +322,19 @@ void exchange::add_chunked(std::vector<net::const_buffer>& out, char (&size_line
   out.push_back(buf(last ? crlf_last_chunk : crlf));
 }
 
+// The final head is chosen (the upstream's, or an error of holdon's): from now on no 1xx may go.
+void exchange::commit() {
+  phase_ = phase::answering;
+  interims_.stop();
+}
+
 void exchange::on_request_forwarded() {
-  request_forwarded_ = true;
+  request_phase_ = request_phase::forwarded;
   forwarded_at_ = clock::now();
-  s_->in_.release();  // a request waiting for its response holds no read buffer
-  if (committed_) return;
+  s_->input().release();  // a request waiting for its response holds no read buffer
+  if (!waiting()) return;
   set_deadline(route_.timeouts.upstream_response, deadline_kind::response);
-  arm_keepalive(forwarded_at_ + policy_.first_after);
+  interims_.start(forwarded_at_);
 }
 
 // ---------------------------------------------------------------- response head
@@ -339,7 +353,7 @@ void exchange::do_read_response_head() {
   }
   auto [data, size] = up_->buffer.prepare(1);
   up_->socket.async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
-    if (self->done_ || self->committed_) return;
+    if (!self->waiting()) return;
     if (ec) return self->on_response_head_error(ec);
     self->up_->buffer.commit(n);
     self->on_response_head_bytes();
@@ -347,7 +361,7 @@ void exchange::do_read_response_head() {
 }
 
 void exchange::on_upstream_readable(error_code ec) {
-  if (done_ || committed_) return;
+  if (!waiting()) return;
   if (ec) return on_response_head_error(ec);
   auto [data, size] = up_->buffer.prepare(1);
   // The head and what follows in the same few KiB: a larger body is better spliced than read.
@@ -372,7 +386,7 @@ void exchange::on_response_head_error(error_code ec) {
 
 void exchange::on_response_head_bytes() {
   auto data = up_->buffer.data();
-  auto max = s_->cfg_->limits.max_header_bytes;
+  auto max = s_->config_in_use()->limits.max_header_bytes;
   auto end = data.find("\r\n\r\n");
   if (end == std::string_view::npos ? data.size() > max : end + 4 > max) {
     upstream_broken_ = true;
@@ -384,7 +398,7 @@ void exchange::on_response_head_bytes() {
   if (rp_) rp_->give_back(scratch_->response_fields, scratch_->response_body);  // after a 1xx
   rp_.emplace(std::move(scratch_->response_fields), std::move(scratch_->response_body));
   rp_->body_limit(std::nullopt);
-  if (head_request_) rp_->skip(true);
+  if (req_.head) rp_->skip(true);
   error_code ec;
   rp_->parse_head(rhead_raw_, ec);
   if (ec) {
@@ -405,64 +419,61 @@ void exchange::on_response_head_bytes() {
 }
 
 void exchange::on_interim(unsigned status) {
-  // The 100 the client asked for is its due, not an unsolicited interim: no policy, no cap.
-  bool asked = status == 100 && policy_.forward_continue;
-  if (!asked && (!policy_.forward_interims || interims_sent_ >= policy_.cap)) return;
-  ++interims_sent_;
-  s_->worker_.stats.interims_forwarded.fetch_add(1, std::memory_order_relaxed);
+  if (!interims_.may_forward(status)) return;
   const auto& h = rp_->head();
-  queue_write(interim_head(status, h.reason, h.fields));
-  // The client just heard from us: restart the keep-alive interval (no doubled 102s).
-  if (request_forwarded_) arm_keepalive(clock::now() + policy_.every);
+  writer_.write(interim_head(status, h.reason, h.fields));
+  interims_.forwarded();
 }
 
 void exchange::on_final_head() {
-  committed_ = true;
+  commit();
   final_at_ = clock::now();
-  ++keepalive_seq_;
-  keepalive_queued_ = false;
 
   const auto& ures = rp_->head();
-  unsigned client_version = s_->parser_->head().version;
+  unsigned client_version = s_->request().head().version;
   status_ = ures.status;
   client_fields_.assign(ures.fields);
-  rewrite_response_headers(client_fields_, {{}, "http", ures.version, s_->cfg_->via, s_->via_value(ures.version)});
+  rewrite_response_headers(client_fields_, {{}, "http", ures.version, s_->config_in_use()->via, s_->via_value(ures.version)});
 
-  no_body_ = head_request_ || status_ == 204 || status_ == 304;
-  if (mount_of(route_).active()) map_response_headers();
-  if (no_body_) hrefs_.reset();
+  bool no_body = req_.head || status_ == 204 || status_ == 304;
+  if (auto m = mount_of(route_); m.active()) map_response(m);
+  if (no_body) hrefs_.reset();
   if (hrefs_) client_fields_.erase("Content-Length");  // hrefs change the length: re-framed
-  bool length_known = rp_->content_length().has_value() && !hrefs_;
-  if (!length_known && (!no_body_ || rp_->chunked())) {
-    if (client_version == 11) {  // re-chunk: keeps the connection alive
-      chunk_out_ = true;
-      client_fields_.insert("Transfer-Encoding", "chunked");
-    } else if (!no_body_) {
-      framing_close_ = true;  // HTTP/1.0: the body ends when we close
-    }
-  }
-  client_keep_alive_ = s_->parser_->keep_alive() && s_->parser_->is_done() && !framing_close_ &&
-                       !s_->peer_closed_ && !s_->last_request_ && !s_->worker_.draining;
-  if (!client_keep_alive_) client_fields_.insert("Connection", "close");
-  else if (client_version == 10) client_fields_.set("Connection", "keep-alive");
+  auto plan = plan_response({status_, req_.head, rp_->content_length().has_value() && !hrefs_, rp_->chunked(),
+                             client_version, s_->may_keep_alive()});
+  plan_ = plan;
+  if (plan_.chunk_out) client_fields_.insert("Transfer-Encoding", "chunked");
+  if (plan.connection == response_plan::connection_field::close) client_fields_.insert("Connection", "close");
+  else if (plan.connection == response_plan::connection_field::keep_alive) client_fields_.set("Connection", "keep-alive");
   client_head_.clear();
   write_response_head(client_head_, status_, ures.reason, client_fields_);
 
-  after_queue_ = after_queue::relay_response;
-  if (!writing_) start_response();
+  writer_.after_drain(client_writer::then::relay_response);
+}
+
+// A prefix-mounted route: Location and Content-Location back to the public side, and an XML
+// body (207 multistatus, LOCK answers...) gets its DAV: hrefs mapped while it streams.
+void exchange::map_response(const prefix_mount& m) {
+  const auto& up = s_->config_in_use()->upstreams[route_.upstream_index];
+  auto authority = up.servers[up_ ? up_->server : 0].text();
+  std::string_view client_scheme = s_->scheme(), up_scheme = up.tls.enabled ? "https" : "http";
+  std::string host(s_->request().head().fields["Host"]);
+  if (!map_response_fields(m, {host, authority, client_scheme, up_scheme}, client_fields_)) return;
+  hrefs_.emplace([m, host, authority, client_scheme, up_scheme](std::string_view href) {
+    return url_to_public(m, href, host, authority, client_scheme, up_scheme);
+  });
 }
 
 // ---------------------------------------------------------------- response body
 
 void exchange::start_response() {
-  after_queue_ = after_queue::nothing;
   set_deadline(route_.timeouts.idle, deadline_kind::response_body);
-  if (no_body_) {
-    net::async_write(s_->socket_, net::buffer(client_head_), [self = shared_from_this()](error_code ec, std::size_t n) {
+  if (plan_.no_body) {
+    net::async_write(s_->socket(), net::buffer(client_head_), [self = shared_from_this()](error_code ec, std::size_t n) {
       self->bytes_out_ += n;
-      if (self->done_) return;
+      if (self->ended()) return;
       if (ec) return self->abort("client write failed: " + ec.message());
-      self->finish(self->client_keep_alive_);
+      self->finish(self->plan_.keep_alive);
     });
     return;
   }
@@ -489,12 +500,12 @@ void exchange::pump_response() {
   frame_response_body(rp_->body(), last);
   if (out_.empty()) {
     in.consume(used);
-    if (last) return finish(client_keep_alive_);
+    if (last) return finish(plan_.keep_alive);
     return do_read_response_body();
   }
   out_consumed_ = used;
   set_deadline(route_.timeouts.idle, deadline_kind::response_body);
-  net::async_write(s_->socket_, std::span<const net::const_buffer>(out_), [self = shared_from_this()](error_code ec, std::size_t n) {
+  net::async_write(s_->socket(), std::span<const net::const_buffer>(out_), [self = shared_from_this()](error_code ec, std::size_t n) {
     self->on_write_response(ec, n);
   });
 }
@@ -506,11 +517,11 @@ void exchange::frame_response_body(const std::vector<std::string_view>& body, bo
     if (last) hrefs_->finish(rewritten_);
     std::vector<std::string_view> one;
     if (!rewritten_.empty()) one.push_back(rewritten_);
-    if (chunk_out_) return add_chunked(out_, chunk_size_, one, last);
+    if (plan_.chunk_out) return add_chunked(out_, chunk_size_, one, last);
     for (auto b : one) out_.push_back(buf(b));
     return;
   }
-  if (chunk_out_) return add_chunked(out_, chunk_size_, body, last);
+  if (plan_.chunk_out) return add_chunked(out_, chunk_size_, body, last);
   for (auto b : body)
     if (!b.empty()) out_.push_back(buf(b));
 }
@@ -524,7 +535,7 @@ void exchange::do_read_response_body() {
 }
 
 void exchange::on_read_response_body(error_code ec, std::size_t n) {
-  if (done_) return;
+  if (ended()) return;
   // A close-delimited body ends with the connection: over TLS possibly without close_notify
   // (RFC 9112 §6.3, §9.8).
   if ((ec == net::error::eof || ec == net::ssl::error::stream_truncated) && rp_->need_eof()) {
@@ -543,193 +554,99 @@ void exchange::on_read_response_body(error_code ec, std::size_t n) {
 
 void exchange::on_write_response(error_code ec, std::size_t n) {
   bytes_out_ += n;
-  if (done_) return;
+  if (ended()) return;
   if (ec) return abort("client write failed: " + ec.message());
   head_written_ = true;
   up_->buffer.consume(out_consumed_);
   out_consumed_ = 0;
-  if (rp_->is_done()) return finish(client_keep_alive_);  // the last bytes (and chunk) went out
-  if (up_->buffer.empty() && start_splice_down()) return;
+  if (rp_->is_done()) return finish(plan_.keep_alive);  // the last bytes (and chunk) went out
+  if (up_->buffer.empty() && start_splice(leg::down)) return;
   pump_response();
 }
 
 // ---------------------------------------------------------------- spliced bodies
 
-bool exchange::start_splice_down() {
-  if (up_->socket.is_tls() || s_->socket_.is_tls() || hrefs_ || chunk_out_ || rp_->body_remaining() < splice_min)
-    return false;
+// One body spliced between the two plain TCP sockets, either way: down is the response's,
+// upstream -> client; up is the request's, client -> upstream. false: not now (TLS, framing
+// to change, too short, no pipe), relay it as usual.
+bool exchange::start_splice(leg l) {
+  bool down = l == leg::down;
+  std::uint64_t remaining = down ? rp_->body_remaining() : s_->request().body_remaining();
+  if (up_->socket.is_tls() || s_->socket().is_tls() || remaining < splice_min) return false;
+  if (down ? (hrefs_ || plan_.chunk_out) : !waiting()) return false;
   error_code ec;
-  auto pipe = s_->worker_.pipes.get(ec);
+  auto pipe = s_->home().pipes.get(ec);
   if (!pipe) return false;  // out of descriptors, say: read and write as usual
-  spliced_down_ = {up_->socket.socket().native_handle(), s_->socket_.socket().native_handle(), pipe, rp_->body_remaining(), 0};
-  up_->buffer.release();  // no buffer while the body is spliced
-  splice_down();
+  int client = s_->socket().socket().native_handle(), upstream = up_->socket.socket().native_handle();
+  (down ? spliced_down_ : spliced_up_) = {down ? upstream : client, down ? client : upstream, pipe, remaining, 0};
+  (down ? up_->buffer : s_->input()).release();  // no buffer while the body is spliced
+  splice(l);
   return true;
 }
 
-void exchange::splice_down() {
-  if (done_) return;
+void exchange::splice(leg l) {
+  bool down = l == leg::down;
+  if (down ? ended() : !waiting()) return;  // an early final response stops the upload
   std::uint64_t in = 0, out = 0;
-  auto st = splice_step(spliced_down_, splice_budget, in, out);
-  rp_->body_moved(in);
-  bytes_out_ += out;
-  if (in || out) set_deadline(route_.timeouts.idle, deadline_kind::response_body);
+  auto st = splice_step(down ? spliced_down_ : spliced_up_, splice_budget, in, out);
+  if (down) {
+    rp_->body_moved(in);
+    bytes_out_ += out;
+  } else {
+    s_->request().body_moved(in);
+    bytes_in_ += in;
+  }
+  if (in || out) set_deadline(route_.timeouts.idle, down ? deadline_kind::response_body : deadline_kind::request_body);
   auto self = shared_from_this();
+  auto& from = down ? up_->socket.socket() : s_->socket().socket();
+  auto& to = down ? s_->socket().socket() : up_->socket.socket();
   switch (st) {
     case splice_status::done:
-      return finish(client_keep_alive_);
+      return down ? finish(plan_.keep_alive) : on_request_forwarded();
     case splice_status::yield:
-      return net::post(s_->socket_.get_executor(), [self] { self->splice_down(); });
+      return net::post(s_->socket().get_executor(), [self, l] { self->splice(l); });
     case splice_status::wait_readable:
-      return up_->socket.socket().async_wait(tcp::socket::wait_read, [self](error_code ec) {
-        if (self->done_) return;
-        if (ec) return self->abort("upstream failed mid-body: " + ec.message());
-        self->splice_down();
-      });
+      return from.async_wait(tcp::socket::wait_read, [self, l](error_code ec) { self->on_splice_wait(l, true, ec); });
     case splice_status::wait_writable:
-      return s_->socket_.socket().async_wait(tcp::socket::wait_write, [self](error_code ec) {
-        if (self->done_) return;
-        if (ec) return self->abort("client write failed: " + ec.message());
-        self->splice_down();
-      });
+      return to.async_wait(tcp::socket::wait_write, [self, l](error_code ec) { self->on_splice_wait(l, false, ec); });
     case splice_status::eof:
-      upstream_broken_ = true;
-      return abort("upstream failed mid-body: the connection ended");
+      return on_splice_failed(l, true, "the connection ended");
     case splice_status::read_error:
-      upstream_broken_ = true;
-      return abort("upstream failed mid-body: " + errno_text());
+      return on_splice_failed(l, true, errno_text());
     case splice_status::write_error:
-      return abort("client write failed: " + errno_text());
+      return on_splice_failed(l, false, errno_text());
   }
 }
 
-bool exchange::start_splice_up() {
-  auto& p = *s_->parser_;
-  if (up_->socket.is_tls() || s_->socket_.is_tls() || committed_ || p.body_remaining() < splice_min) return false;
-  error_code ec;
-  auto pipe = s_->worker_.pipes.get(ec);
-  if (!pipe) return false;
-  spliced_up_ = {s_->socket_.socket().native_handle(), up_->socket.socket().native_handle(), pipe, p.body_remaining(), 0};
-  s_->in_.release();
-  splice_up();
-  return true;
+void exchange::on_splice_wait(leg l, bool reading, error_code ec) {
+  // The upload stops with an early final response; a failed write up still lets the response read decide.
+  if (l == leg::up && reading ? !waiting() : ended()) return;
+  if (ec) return on_splice_failed(l, reading, ec.message());
+  splice(l);
 }
 
-void exchange::splice_up() {
-  if (done_ || committed_) return;  // an early final response stops the upload
-  std::uint64_t in = 0, out = 0;
-  auto st = splice_step(spliced_up_, splice_budget, in, out);
-  s_->parser_->body_moved(in);
-  bytes_in_ += in;
-  if (in || out) set_deadline(route_.timeouts.idle, deadline_kind::request_body);
-  auto self = shared_from_this();
-  switch (st) {
-    case splice_status::done:
-      return on_request_forwarded();
-    case splice_status::yield:
-      return net::post(s_->socket_.get_executor(), [self] { self->splice_up(); });
-    case splice_status::wait_readable:
-      return s_->socket_.socket().async_wait(tcp::socket::wait_read, [self](error_code ec) {
-        if (self->done_ || self->committed_) return;
-        if (ec) return self->abort("client failed while sending the body: " + ec.message());
-        self->splice_up();
-      });
-    case splice_status::wait_writable:
-      return up_->socket.socket().async_wait(tcp::socket::wait_write, [self](error_code ec) {
-        if (self->done_) return;
-        if (ec) self->upstream_broken_ = true;  // the response read decides, as for a failed write
-        else self->splice_up();
-      });
-    case splice_status::eof:
-    case splice_status::read_error:
-      upstream_broken_ = true;  // the upstream got a partial body
-      return abort("client failed while sending the body: " +
-                   (st == splice_status::eof ? std::string("the connection ended") : errno_text()));
-    case splice_status::write_error:
-      // The upstream stopped reading; it may still have answered (413, 401...).
-      upstream_broken_ = true;
-      return;
+// `reading`: the side the body comes from failed (else the side it goes to).
+void exchange::on_splice_failed(leg l, bool reading, const std::string& what) {
+  if (l == leg::down) {
+    if (!reading) return abort("client write failed: " + what);
+    upstream_broken_ = true;
+    return abort("upstream failed mid-body: " + what);
   }
+  upstream_broken_ = true;  // the upstream got a partial body
+  if (reading) return abort("client failed while sending the body: " + what);
+  // The upstream stopped reading; it may still have answered (413, 401...): the response read decides.
 }
 
 void exchange::end_splices() {
-  s_->worker_.pipes.put(spliced_down_.pipe, spliced_down_.in_pipe == 0);
-  s_->worker_.pipes.put(spliced_up_.pipe, spliced_up_.in_pipe == 0);
+  s_->home().pipes.put(spliced_down_.pipe, spliced_down_.in_pipe == 0);
+  s_->home().pipes.put(spliced_up_.pipe, spliced_up_.in_pipe == 0);
   spliced_down_.pipe = spliced_up_.pipe = {};
-}
-
-// ---------------------------------------------------------------- client writer queue
-
-void exchange::queue_write(std::string bytes) {
-  queue_.push_back({std::move(bytes), false});
-  if (!writing_) do_write_queue();
-}
-
-// Holdon's 102 straight to a plain TCP socket when nothing else is being written (it
-// nearly always fits in the socket buffer: no write operation, no completion to run).
-void exchange::send_keepalive() {
-  if (!writing_ && queue_.empty() && !s_->socket_.is_tls()) {
-    error_code ec;
-    auto n = s_->socket_.socket().send(net::buffer(keepalive_102.data(), keepalive_102.size()), 0, ec);
-    if (!ec) bytes_out_ += n;
-    if (!ec && n == keepalive_102.size()) return;
-    if (!ec) return queue_write(std::string(keepalive_102.substr(n)));  // the rest, in order
-    if (ec != net::error::would_block && ec != net::error::try_again)
-      return abort("client write failed: " + ec.message());
-  }
-  queue_.push_back({{}, true});
-  if (!writing_) do_write_queue();
-}
-
-void exchange::do_write_queue() {
-  writing_ = true;
-  net::async_write(s_->socket_, net::buffer(queue_.front().bytes()),
-                   [self = shared_from_this()](error_code ec, std::size_t n) { self->on_write_queue(ec, n); });
-}
-
-void exchange::on_write_queue(error_code ec, std::size_t n) {
-  writing_ = false;
-  bytes_out_ += n;
-  queue_.erase(queue_.begin());
-  if (done_) return;
-  if (ec) return abort("client write failed: " + ec.message());
-  if (!queue_.empty()) return do_write_queue();
-  switch (after_queue_) {
-    case after_queue::relay_response: return start_response();
-    case after_queue::finish_keep: return finish(true);
-    case after_queue::finish_close: return finish(false);
-    case after_queue::nothing: return;
-  }
 }
 
 // ---------------------------------------------------------------- timers
 
-// Records when the next keep-alive 102 is due and, once it is near (within a tick: the ticker
-// calls again), puts it in the worker's wheel. An exchange that finishes quickly never does.
-void exchange::arm_keepalive(clock::time_point due) {
-  keepalive_due_ = due;
-  unsigned seq = ++keepalive_seq_;  // voids what is in the wheel
-  keepalive_queued_ = false;
-  if (!policy_.keepalive || committed_ || done_ || interims_sent_ >= policy_.cap) return;
-  auto now = clock::now();
-  // first_after 0: the first 102 goes out now, not after a race with the response.
-  if (keepalives_sent_ == 0 && due <= now) return on_keepalive_due(seq);
-  if (keepalives_sent_ == 0 && due - now > s_->worker_.tick) return;
-  keepalive_queued_ = true;
-  s_->worker_.keepalives.add(weak_from_this(), seq, due);
-}
-
-void exchange::on_keepalive_due(unsigned seq) {
-  if (seq != keepalive_seq_) return;  // superseded, or the response came
-  keepalive_queued_ = false;
-  if (done_ || committed_ || interims_sent_ >= policy_.cap) return;
-  ++interims_sent_;
-  ++keepalives_sent_;
-  s_->worker_.stats.keepalive_sent.fetch_add(1, std::memory_order_relaxed);
-  send_keepalive();
-  // From the due time, not from now: a late wake-up must not push every later 102 back.
-  if (!done_) arm_keepalive(keepalive_due_ + policy_.every);
-}
+stream& exchange::client_stream() { return s_->socket(); }
+worker& exchange::home() { return s_->home(); }
 
 void exchange::set_deadline(clock::duration d, deadline_kind k) {
   deadline_ = clock::now() + d;
@@ -737,13 +654,13 @@ void exchange::set_deadline(clock::duration d, deadline_kind k) {
 }
 
 void exchange::on_tick(clock::time_point now) {
-  if (done_) return;
+  if (ended()) return;
   if (deadline_kind_ != deadline_kind::none && now >= deadline_) return on_timeout();
-  if (!request_forwarded_ || committed_) return;
+  if (request_phase_ != request_phase::forwarded || !waiting()) return;
   // Waiting for the upstream: from now on a client that leaves must be noticed, and the
   // next 102 armed when it is near.
   s_->start_watch();
-  if (!keepalive_queued_ && keepalive_due_ - now <= s_->worker_.tick) arm_keepalive(keepalive_due_);
+  interims_.on_tick(now);
 }
 
 void exchange::on_timeout() {
@@ -755,8 +672,8 @@ void exchange::on_timeout() {
     case deadline_kind::connect:
       return on_connect_failed(504, "upstream connect timed out");
     case deadline_kind::response:
-      if (committed_) return;
-      s_->worker_.stats.upstream_timeouts.fetch_add(1, std::memory_order_relaxed);
+      if (!waiting()) return;
+      s_->home().stats.upstream_timeouts.fetch_add(1, std::memory_order_relaxed);
       upstream_broken_ = true;
       return fail(504, "no response from the upstream within " +
                            std::to_string(route_.timeouts.upstream_response.count()) + " ms");
@@ -773,10 +690,10 @@ void exchange::on_timeout() {
 // a response arrived and the request can be sent again (idempotent, no body), send it
 // once more on a fresh connection instead of failing the client.
 bool exchange::retry_stale_connection() {
-  if (!reused_ || response_started_ || has_request_body_ || !idempotent(s_->parser_->head().method))
+  if (!reused_ || response_started_ || req_.has_body || !idempotent(s_->request().head().method))
     return false;
   reused_ = false;
-  s_->worker_.stats.upstream_retries.fetch_add(1, std::memory_order_relaxed);
+  s_->home().stats.upstream_retries.fetch_add(1, std::memory_order_relaxed);
   close_upstream();
   retired_.push_back(std::move(up_));
   do_connect();
@@ -786,21 +703,17 @@ bool exchange::retry_stale_connection() {
 void exchange::fail(unsigned status, std::string_view why) {
   if (error_.empty()) error_ = why;
   close_upstream();
-  if (committed_) return abort(why);
-  committed_ = true;
-  ++keepalive_seq_;
-  keepalive_queued_ = false;
+  if (!waiting()) return abort(why);
+  commit();
   status_ = status;
   log(log_level::debug, "exchange failed: " + std::string(why));
-  const auto& p = *s_->parser_;
-  bool keep = status < 500 ? false : p.is_done() && p.keep_alive() && p.head().version == 11 &&
-                                         !s_->peer_closed_ && !s_->last_request_ && !s_->worker_.draining;
-  after_queue_ = keep ? after_queue::finish_keep : after_queue::finish_close;
-  queue_write(error_response(status, why, keep, head_request_));
+  bool keep = keep_after_error(status, s_->request().head().version, s_->may_keep_alive());
+  writer_.write(error_response(status, why, keep, req_.head));
+  writer_.after_drain(keep ? client_writer::then::finish_keep : client_writer::then::finish_close);
 }
 
 void exchange::abort(std::string_view why) {
-  if (done_) return;
+  if (ended()) return;
   if (error_.empty()) error_ = why;
   log(log_level::debug, "exchange aborted: " + std::string(why));
   upstream_broken_ = true;
@@ -808,7 +721,7 @@ void exchange::abort(std::string_view why) {
 }
 
 void exchange::on_client_gone() {
-  if (done_) return;
+  if (ended()) return;
   upstream_broken_ = true;
   if (error_.empty()) error_ = "client closed the connection";
   if (status_ == 0) status_ = 499;  // nginx's word for it, in the log only
@@ -824,23 +737,22 @@ void exchange::close_upstream() {
 }
 
 void exchange::finish(bool client_keep_alive) {
-  if (done_) return;
-  done_ = true;
+  if (ended()) return;
+  phase_ = phase::ended;  // every ending comes here: the scheduler stops with it
+  interims_.stop();
   end_splices();
   unbind_server();
-  ++keepalive_seq_;
-  keepalive_queued_ = false;
   deadline_kind_ = deadline_kind::none;
   bool reusable = up_ && up_->socket.is_open() && !upstream_broken_ && rp_ && rp_->is_done() && rp_->keep_alive() &&
-                  request_forwarded_ && up_->buffer.empty() && s_->cfg_ == s_->worker_.cfg;
+                  request_phase_ == request_phase::forwarded && up_->buffer.empty() && s_->config_in_use() == s_->home().cfg;
   if (reusable) {
     up_->buffer.release();  // idle connections hold no buffer
-    s_->worker_.pool.release(std::move(up_));
+    s_->home().pool.release(std::move(up_));
   } else {
     close_upstream();
   }
   record_metrics();
-  if (!error_.empty()) s_->worker_.stats.exchanges_failed.fetch_add(1, std::memory_order_relaxed);
+  if (!error_.empty()) s_->home().stats.exchanges_failed.fetch_add(1, std::memory_order_relaxed);
   log_access();
   s_->on_exchange_done(client_keep_alive);
 }
@@ -848,8 +760,8 @@ void exchange::finish(bool client_keep_alive) {
 // Per-route status class and time to the final response (issue 5: /metrics). An exchange
 // that never produced a final status (client gone first) counts as 499 and is not timed.
 void exchange::record_metrics() {
-  auto& m = s_->worker_.stats;
-  const auto& routes = s_->cfg_->routes;
+  auto& m = s_->home().stats;
+  const auto& routes = s_->config_in_use()->routes;
   if (!routes.empty() && &route_ >= routes.data() && &route_ < routes.data() + routes.size())
     m.count_response(static_cast<std::size_t>(&route_ - routes.data()), status_ ? status_ : 499);
   if (status_ != 0 && status_ != 499)
@@ -857,42 +769,29 @@ void exchange::record_metrics() {
 }
 
 void exchange::log_access() {
-  auto fmt = s_->cfg_->access_log;
+  auto fmt = s_->config_in_use()->access_log;
   if (fmt == access_log_format::off) return;
-  const auto& req = s_->parser_->head();
+  const auto& req = s_->request().head();
   auto now = clock::now();
-  auto upstream_ms = forwarded_at_ == clock::time_point{} ? -1
-                     : ms((final_at_ == clock::time_point{} ? now : final_at_) - forwarded_at_);
-  std::string ua(req.fields[field_kind::user_agent]);
-  std::string line;
-  auto target = std::string(req.target);
-  auto q = [](std::string_view s) {  // JSON string body: escape quotes, backslashes, controls
-    std::string o;
-    for (char c : s) {
-      if (c == '"' || c == '\\') o += '\\', o += c;
-      else if (static_cast<unsigned char>(c) < 0x20) o += ' ';
-      else o += c;
-    }
-    return o;
-  };
   auto time = utc_timestamp(std::chrono::system_clock::now());
-  if (fmt == access_log_format::json) {
-    line = "{\"time\":\"" + time + "\",\"client\":\"" + std::string(s_->end_client()) + "\",\"method\":\"" + q(req.method) +
-           "\",\"target\":\"" + q(target) + "\",\"status\":" + std::to_string(status_) +
-           ",\"interims\":" + std::to_string(interims_sent_) + ",\"keepalive_102\":" +
-           std::to_string(keepalives_sent_) + ",\"upstream_ms\":" + std::to_string(upstream_ms) +
-           ",\"total_ms\":" + std::to_string(ms(now - started_)) + ",\"bytes_in\":" +
-           std::to_string(bytes_in_) + ",\"bytes_out\":" + std::to_string(bytes_out_) +
-           ",\"route\":\"" + q(route_.path_prefix) + "\",\"interim_policy\":\"" + q(policy_.why) +
-           "\",\"user_agent\":\"" + q(ua) + "\",\"error\":\"" + q(error_) + "\"}";
-  } else {
-    line = time + " " + std::string(s_->end_client()) + " \"" + q(req.method) + " " + q(target) + "\" " +
-           std::to_string(status_) + " interims=" + std::to_string(interims_sent_) +
-           " upstream_ms=" + std::to_string(upstream_ms) + " total_ms=" + std::to_string(ms(now - started_)) +
-           " in=" + std::to_string(bytes_in_) + " out=" + std::to_string(bytes_out_) + " route=" +
-           route_.path_prefix + " policy=" + policy_.why + (error_.empty() ? "" : " error=\"" + q(error_) + "\"");
-  }
-  access_line(line);
+  exchange_record r;
+  r.time = time;
+  r.client = s_->end_client();
+  r.method = req.method;
+  r.target = req.target;
+  r.route = route_.path_prefix;
+  r.policy = policy_.why;
+  r.user_agent = req.fields[field_kind::user_agent];
+  r.error = error_;
+  r.status = status_;
+  r.interims = interims_.sent();
+  r.keepalive_102 = interims_.keepalives();
+  if (forwarded_at_ != clock::time_point{})
+    r.upstream_ms = ms((final_at_ == clock::time_point{} ? now : final_at_) - forwarded_at_);
+  r.total_ms = ms(now - started_);
+  r.bytes_in = bytes_in_;
+  r.bytes_out = bytes_out_;
+  access_line(access_line_of(r, fmt));
 }
 
 }  // namespace holdon

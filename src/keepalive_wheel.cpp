@@ -1,21 +1,20 @@
 #include "holdon/keepalive_wheel.hpp"
 
-#include "holdon/exchange.hpp"
-
 namespace holdon {
 
-void keepalive_wheel::add(std::weak_ptr<exchange> ex, unsigned seq, clock::time_point due) {
+void keepalive_wheel::add(std::weak_ptr<wheel_client> client, unsigned seq, clock::time_point due) {
   auto t = tick_of(due);
-  if (done_tick_ >= 0 && t <= done_tick_) t = done_tick_ + 1;  // its slot already went by
-  wheel_[static_cast<std::size_t>(t) % slots].push_back({std::move(ex), seq, due});
+  // An idle wheel starts from now; an entry due in a slot already gone by (a late wake-up
+  // scheduled it in the past) goes in the next slot, not a lap later.
+  if (done_tick_ < 0) done_tick_ = tick_of(clock::now()) - 1;
+  if (t <= done_tick_) t = done_tick_ + 1;
+  wheel_[static_cast<std::size_t>(t) % slots].push_back({std::move(client), seq, due});
   ++pending_;
   arm();
 }
 
 void keepalive_wheel::arm() {
   if (armed_ || stopped_ || pending_ == 0) return;
-  auto now = clock::now();
-  if (done_tick_ < 0) done_tick_ = tick_of(now) - 1;
   armed_ = true;
   // A slot is processed once it is over, so that everything in it is due.
   timer_.expires_at(clock::time_point((done_tick_ + 2) * resolution_));
@@ -41,7 +40,7 @@ void keepalive_wheel::on_tick() {
         continue;
       }
       --pending_;
-      if (auto ex = e.ex.lock()) ex->on_keepalive_due(e.seq);
+      if (auto c = e.client.lock()) c->on_wheel_due(e.seq);
     }
     firing_.clear();
   }

@@ -177,4 +177,29 @@ std::string if_header_to_upstream(const prefix_mount& m, std::string_view v, std
   return out;
 }
 
+void map_request_fields(const prefix_mount& m, const mount_sides& x, const header_fields& from_client,
+                        header_fields& to_upstream) {
+  auto forwarded = [&](std::string_view name) { return to_upstream.find(name) != to_upstream.end(); };
+  if (auto d = from_client.find("Destination"); d != from_client.end() && forwarded("Destination"))
+    to_upstream.set("Destination", to_upstream.own(url_to_upstream(m, d->value, x.request_host, x.upstream_authority,
+                                                                   x.client_scheme, x.upstream_scheme)));
+  if (auto i = from_client.find("If"); i != from_client.end() && forwarded("If"))
+    to_upstream.set("If", to_upstream.own(if_header_to_upstream(m, i->value, x.request_host, x.upstream_authority,
+                                                                x.client_scheme, x.upstream_scheme)));
+}
+
+bool map_response_fields(const prefix_mount& m, const mount_sides& x, header_fields& to_client) {
+  for (std::string_view f : {"Location", "Content-Location"})
+    if (auto it = to_client.find(f); it != to_client.end())
+      to_client.set(f, to_client.own(url_to_public(m, it->value, x.request_host, x.upstream_authority,
+                                                   x.client_scheme, x.upstream_scheme)));
+  std::string_view type = to_client["Content-Type"];
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  bool xml = type.size() >= 4 && (iequals_ascii(type.substr(type.size() - 4), "/xml") ||
+                                  iequals_ascii(type.substr(type.size() - 4), "+xml"));
+  auto enc = to_client["Content-Encoding"];
+  return xml && (enc.empty() || iequals_ascii(enc, "identity"));
+}
+
 }  // namespace holdon

@@ -32,8 +32,30 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void on_tick(clock::time_point now);  // the worker's ticker: header and idle deadlines
   void set_session_index(std::size_t i) { index_ = i; }  // worker::sessions moved us
 
+  // For the exchange of the request under way: the connection's parts it relays through,
+  // and the calls that hand the connection back. Nothing else of the session is its business.
+  stream& socket() { return socket_; }
+  io_buffer& input() { return in_; }                  // client bytes not yet relayed
+  request_parser& request() { return *parser_; }     // the request's head and body framing
+  const std::shared_ptr<const config>& config_in_use() const { return cfg_; }  // this connection's snapshot
+  worker& home() { return worker_; }
+  const std::string& peer_ip() const { return client_ip_; }
+  std::string_view scheme() const { return scheme_; }  // "http" or "https"
+  std::string_view via_value(unsigned version) const { return via_[version == 10 ? 0 : 1]; }
+  bool trusts_forwarded() const { return front_ && front_->kind != front_kind::none; }
+  std::string_view end_client() const { return end_client_.empty() ? std::string_view(client_ip_) : end_client_; }
+  // The keep-alive rule of this connection, written once: the client wants it, its request
+  // was read whole, it has not closed its side, and neither the request count nor a drain
+  // ends the connection.
+  bool connection_may_continue() const { return !peer_closed_ && !last_request_ && !worker_.draining; }
+  bool may_keep_alive() const { return parser_ && parser_->keep_alive() && parser_->is_done() && connection_may_continue(); }
+  void start_watch();  // waiting for the upstream: notice a client that leaves
+  void on_exchange_done(bool keep_alive);
+  void forget(const exchange* ex) {  // an exchange destroyed without finishing (never, but safe)
+    if (current_ == ex) current_ = nullptr;
+  }
+
  private:
-  friend class exchange;
 
   void do_handshake();
   void do_wait_request();  // keep-alive: idle timeout until the next request's first byte
@@ -45,10 +67,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   void set_deadline(duration d) { deadline_ = clock::now() + d; }
   void clear_deadline() { deadline_ = {}; }
 
-  // Called by the exchange.
-  void start_watch();
   void on_watch(error_code ec);
-  void on_exchange_done(bool keep_alive);
   void next_request();
   void close();
   void end_request();  // parser and scratch back to the worker
@@ -65,11 +84,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::string client_ip_;
   const front_config* front_ = nullptr;  // the declared front this peer is (in cfg_), or none
   std::string end_client_;               // behind a front: the client it names (access log)
-  bool trusts_forwarded() const { return front_ && front_->kind != front_kind::none; }
-  std::string_view end_client() const { return end_client_.empty() ? std::string_view(client_ip_) : end_client_; }
   void note_undeclared_proxy(std::string_view field);
   std::string via_[2];       // "1.0 PSEUDONYM", "1.1 PSEUDONYM": the Via values this session adds
-  std::string_view via_value(unsigned version) const { return via_[version == 10 ? 0 : 1]; }
   std::string_view scheme_;  // "http" or "https": what the client speaks to us
   bool watching_ = false;          // a watch is pending on socket_
   bool next_after_watch_ = false;  // exchange done while the watch was pending

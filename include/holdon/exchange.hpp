@@ -1,9 +1,10 @@
 // exchange: one proxied request/response. Leases an upstream connection (or connects),
 // forwards the head, streams the request body while already reading the response (so
-// that 100 Continue can flow), sends keep-alive 102s from its own timer once the request
-// is forwarded, forwards upstream 1xx, then relays the final response. All client writes
-// before the final head go through one FIFO queue: a 102 never lands inside other bytes,
-// and none follows the final head. Bodies are relayed from the read buffer they arrived in
+// that 100 Continue can flow), then relays the final response. Its interim_scheduler decides
+// and times every 1xx (holdon's 102s through the worker's wheel, the upstream's forwarded),
+// and its client_writer writes every byte before the final head in FIFO order: a 102 never
+// lands inside other bytes, and none follows the final head (the scheduler is stopped the
+// moment one is chosen). Bodies are relayed from the read buffer they arrived in
 // (the parser hands out views, the write sends them, then they are consumed): no copy.
 // Lives on the session's worker; kept alive by its pending handlers; its deadlines are
 // checked by the worker's ticker (on_tick); returns the upstream connection to the pool
@@ -15,12 +16,17 @@
 #include <string>
 #include <vector>
 
+#include "holdon/client_writer.hpp"
 #include "holdon/config.hpp"
 #include "holdon/header_rewrite.hpp"
 #include "holdon/href_rewriter.hpp"
 #include "holdon/http_head.hpp"
 #include "holdon/interim_policy.hpp"
+#include "holdon/interim_scheduler.hpp"
+#include "holdon/keepalive_wheel.hpp"
 #include "holdon/net.hpp"
+#include "holdon/prefix_mount.hpp"
+#include "holdon/response_plan.hpp"
 #include "holdon/scratch.hpp"
 #include "holdon/splice.hpp"
 #include "holdon/upstream_pool.hpp"
@@ -28,8 +34,9 @@
 namespace holdon {
 
 class client_session;
+struct worker;
 
-class exchange : public std::enable_shared_from_this<exchange> {
+class exchange : public std::enable_shared_from_this<exchange>, public wheel_client {
  public:
   using clock = std::chrono::steady_clock;
 
@@ -38,12 +45,33 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void start();
   void on_client_gone();
   void on_tick(clock::time_point now);  // the worker's ticker: deadlines, next 102, client watch
-  void on_keepalive_due(unsigned seq);  // the worker's keepalive_wheel
-  bool committed() const { return committed_; }
+  void on_wheel_due(unsigned seq) override { interims_.on_due(seq); }  // the worker's keepalive_wheel
+  bool committed() const { return phase_ != phase::waiting; }
+
+  // For its parts (interim_scheduler, client_writer): what they may ask of the exchange.
+  stream& client_stream();
+  worker& home();
+  client_writer& writer() { return writer_; }
+  std::weak_ptr<wheel_client> as_wheel_client() { return weak_from_this(); }
+  void count_out(std::size_t n) { bytes_out_ += n; }
+  bool ended() const { return phase_ == phase::ended; }
+  void relay_response() { start_response(); }
+  void abort(std::string_view why);   // close both sides
+  void finish(bool client_keep_alive);
 
  private:
   enum class deadline_kind { none, connect, request_body, response, response_body };
-  enum class after_queue { nothing, relay_response, finish_keep, finish_close };
+  // waiting: for the final head (1xx may go); answering: a final head is chosen, the
+  // upstream's or an error of holdon's; ended: finish() ran, handlers only return.
+  enum class phase { waiting, answering, ended };
+  enum class request_phase { sending_head, sending_body, forwarded };
+  struct request_framing {  // facts of the client's request, read once at start()
+    bool head = false;      // a HEAD request: the response has no body
+    bool has_body = false;
+    bool chunked = false;   // it came chunked, so it goes up chunked
+  };
+  bool waiting() const { return phase_ == phase::waiting; }
+  void commit();
 
   // upstream connection
   void do_connect();
@@ -69,20 +97,12 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void do_read_response_body();
   void on_read_response_body(error_code ec, std::size_t n);
   void on_write_response(error_code ec, std::size_t n);
-  // client writer queue (interims, generated errors)
-  void queue_write(std::string bytes);
-  void do_write_queue();
-  void on_write_queue(error_code ec, std::size_t n);
   // timers
-  void arm_keepalive(clock::time_point due);
-  void send_keepalive();
   void set_deadline(clock::duration d, deadline_kind k);
   void on_timeout();
   // endings
   bool retry_stale_connection();
   void fail(unsigned status, std::string_view why);  // answer an error, or abort if committed
-  void abort(std::string_view why);                  // close both sides
-  void finish(bool client_keep_alive);
   void close_upstream();
   void record_metrics();
   void log_access();
@@ -92,9 +112,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void on_connect_failed(unsigned status, std::string_view why);
   void do_upstream_handshake();
   void lease_or_connect();
-  // prefix mounts (README "Prefix mounts"; mapping in prefix_mount.hpp)
-  void map_request_headers();
-  void map_response_headers();
+  // prefix mounts (README "Prefix mounts"; the mapping is prefix_mount's)
+  void map_response(const prefix_mount& m);
   // The gather list for body bytes `body` (views), framed for the client: as they are, or as
   // one chunk (+ the last chunk when `last`); hrefs mapped first on a prefix-mounted XML body.
   void frame_response_body(const std::vector<std::string_view>& body, bool last);
@@ -103,16 +122,20 @@ class exchange : public std::enable_shared_from_this<exchange> {
   static void add_chunked(std::vector<net::const_buffer>& out, char (&size_line)[20],
                           const std::vector<std::string_view>& body, bool last);
   void write_upstream_head();
-  // Large Content-Length bodies between plain TCP sockets go through a pipe (splice.hpp).
-  bool start_splice_down();  // the response's body, upstream -> client; false: not now
-  void splice_down();
-  bool start_splice_up();    // the request's body, client -> upstream
-  void splice_up();
+  // Large Content-Length bodies between plain TCP sockets go through a pipe (splice.hpp),
+  // either way, by one implementation.
+  enum class leg { down, up };  // down: the response's body, upstream -> client; up: the request's
+  bool start_splice(leg l);     // false: not now
+  void splice(leg l);
+  void on_splice_wait(leg l, bool reading, error_code ec);
+  void on_splice_failed(leg l, bool reading, const std::string& what);
   void end_splices();
 
   std::shared_ptr<client_session> s_;
   const route_config& route_;
   interim_decision policy_;
+  interim_scheduler interims_{*this, policy_};  // every 1xx to the client: may it go, when
+  client_writer writer_{*this};                 // every byte to the client before the final head
   clock::time_point started_ = clock::now();
   clock::time_point forwarded_at_{};
   clock::time_point final_at_{};
@@ -144,39 +167,20 @@ class exchange : public std::enable_shared_from_this<exchange> {
   std::optional<href_rewriter> hrefs_;  // XML body on a prefix-mounted route: hrefs mapped
   std::string rewritten_;               // hrefs_' output for the chunk being written
 
-  struct queued {
-    std::string owned;
-    bool keepalive;
-    std::string_view bytes() const { return keepalive ? keepalive_102 : std::string_view(owned); }
-  };
-  std::vector<queued> queue_;  // rarely more than one: a vector allocates nothing until used
-  bool writing_ = false;
-  after_queue after_queue_ = after_queue::nothing;
-
-  unsigned keepalive_seq_ = 0;        // a 102 in the wheel with another number is void
-  bool keepalive_queued_ = false;      // in the worker's wheel (else the ticker puts it there)
-  clock::time_point keepalive_due_{};  // the next 102 (while waiting for the final head)
   clock::time_point deadline_{};
   deadline_kind deadline_kind_ = deadline_kind::none;
 
-  unsigned interims_sent_ = 0;  // holdon's and forwarded, against policy_.cap
-  unsigned keepalives_sent_ = 0;
   unsigned status_ = 0;         // what the client got (0: nothing final)
   std::uint64_t bytes_in_ = 0;  // request body bytes from the client
   std::uint64_t bytes_out_ = 0; // bytes written to the client
   std::string error_;           // why the exchange failed, for the log
-  bool head_request_ = false;
-  bool no_body_ = false;           // the response has no body (HEAD, 204, 304)
-  bool has_request_body_ = false;
-  bool request_chunked_ = false;
-  bool request_forwarded_ = false;
+  phase phase_ = phase::waiting;
+  request_phase request_phase_ = request_phase::sending_head;
+  request_framing req_;
+  response_plan plan_;             // the final response's framing and keep-alive (response_plan.hpp)
   bool response_started_ = false;  // any upstream response byte parsed
-  bool committed_ = false;         // final head (or a generated error) chosen
-  bool framing_close_ = false;     // response body delimited by closing the client
-  bool client_keep_alive_ = false;
   bool upstream_broken_ = false;
   bool reused_ = false;  // leased from the pool: may be stale, retried once
-  bool done_ = false;
 };
 
 }  // namespace holdon

@@ -1,4 +1,5 @@
 // keepalive_wheel: when each waiting exchange's next keep-alive 102 is due, for one worker.
+// (Pure of sockets: unit-tested with a fake client on a bare io_context.)
 // A timing wheel of fixed slots: adding a 102 is a push into the slot of its due time, and
 // one timer, ticking at the wheel's resolution only while 102s are pending, sends every 102
 // of a slot in one wake-up. Thousands of held exchanges thus cost a hundred timer wake-ups a
@@ -16,7 +17,15 @@
 
 namespace holdon {
 
-class exchange;
+// What the wheel calls when an entry's time has come (an exchange's interim_scheduler, through
+// the exchange): the wheel knows nothing else about who waits.
+class wheel_client {
+ public:
+  virtual void on_wheel_due(unsigned seq) = 0;
+
+ protected:
+  ~wheel_client() = default;
+};
 
 class keepalive_wheel {
  public:
@@ -28,13 +37,13 @@ class keepalive_wheel {
     if (pending_ == 0) resolution_ = r;
   }
   clock::duration resolution() const { return resolution_; }
-  void add(std::weak_ptr<exchange> ex, unsigned seq, clock::time_point due);
+  void add(std::weak_ptr<wheel_client> client, unsigned seq, clock::time_point due);
   std::size_t pending() const { return pending_; }
   void stop();
 
  private:
   struct entry {
-    std::weak_ptr<exchange> ex;
+    std::weak_ptr<wheel_client> client;
     unsigned seq;
     clock::time_point due;
   };

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "holdon/config.hpp"
+#include "holdon/http_head.hpp"
 
 namespace holdon {
 
@@ -68,5 +69,25 @@ std::string url_to_public(const prefix_mount& m, std::string_view url, std::stri
 std::string if_header_to_upstream(const prefix_mount& m, std::string_view value,
                                   std::string_view request_host, std::string_view upstream_authority,
                                   std::string_view client_scheme = "http", std::string_view upstream_scheme = "http");
+
+// Both sides of one exchange under a mount: the request's Host, the upstream server's
+// authority, and the scheme each side speaks.
+struct mount_sides {
+  std::string_view request_host;
+  std::string_view upstream_authority;
+  std::string_view client_scheme = "http", upstream_scheme = "http";
+};
+
+// The request's fields for the upstream: Destination and the resource tags of If name the
+// public side, the upstream must see its own origin and prefix (or it refuses COPY/MOVE with
+// 502 and lock checks with 412). Mapped from the client's values, so that a head written again
+// for another server is right; only fields still in `to_upstream` are set.
+void map_request_fields(const prefix_mount& m, const mount_sides& sides, const header_fields& from_client,
+                        header_fields& to_upstream);
+
+// The final response's Location and Content-Location, back to the public side. Returns whether
+// its body is XML that the href rewriter must map too (not when compressed: holdon does not
+// inflate).
+bool map_response_fields(const prefix_mount& m, const mount_sides& sides, header_fields& to_client);
 
 }  // namespace holdon

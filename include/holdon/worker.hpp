@@ -6,8 +6,9 @@
 // idle): a deadline is a time stored in its session or exchange, checked at each tick, so
 // setting or moving one costs no timer operation. The tick is a quarter of the shortest
 // configured duration, within [5 ms, 250 ms]; a deadline fires at most one tick late.
-// Keep-alive 102s use a precise timer per exchange, armed by the ticker shortly before the
-// first one is due, so exchanges that finish quickly never touch a timer.
+// Keep-alive 102s go through the worker's keepalive_wheel: an exchange's interim_scheduler
+// puts its next 102 there when the ticker finds it near, so exchanges that finish quickly
+// never touch it, and thousands of held ones share one timer.
 #pragma once
 #include <chrono>
 #include <memory>

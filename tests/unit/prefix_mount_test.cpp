@@ -121,3 +121,41 @@ TEST_CASE("prefix_mount: URLs going back to an HTTPS client use https") {
   CHECK(if_header_to_upstream(dav, "<https://127.0.0.1:8080/dav/a> (<opaquelocktoken:x>)", host, up, "https") ==
         "<http://127.0.0.1:18080/a> (<opaquelocktoken:x>)");
 }
+
+// ---------------------------------------------------------------- the fields of one exchange
+
+TEST_CASE("prefix_mount: map_request_fields maps Destination and If, and only those still forwarded") {
+  header_fields client;
+  client.insert("Host", "127.0.0.1:8080");
+  client.insert("Destination", "http://127.0.0.1:8080/dav/b");
+  client.insert("If", "</dav/a> (<opaquelocktoken:1>)");
+  header_fields up_fields;
+  up_fields.assign(client);
+  map_request_fields(dav, {host, up}, client, up_fields);
+  CHECK(up_fields["Destination"] == "http://127.0.0.1:18080/b");
+  CHECK(up_fields["If"] == "<http://127.0.0.1:18080/a> (<opaquelocktoken:1>)");
+  CHECK(up_fields["Host"] == "127.0.0.1:8080");
+  header_fields dropped;  // Destination was removed on the way (a Connection token, say)
+  dropped.insert("Host", "127.0.0.1:8080");
+  map_request_fields(dav, {host, up}, client, dropped);
+  CHECK(dropped.find("Destination") == dropped.end());
+}
+
+TEST_CASE("prefix_mount: map_response_fields maps Location and says when the body is XML to rewrite") {
+  struct row {
+    const char* type;
+    const char* encoding;
+    bool xml;
+  };
+  for (auto [type, encoding, xml] : {row{"application/xml; charset=utf-8", "", true}, row{"text/xml", "identity", true},
+                                     row{"application/davmount+xml", "", true}, row{"application/xml", "gzip", false},
+                                     row{"text/html", "", false}, row{"", "", false}}) {
+    CAPTURE(type);
+    header_fields f;
+    f.insert("Location", "http://127.0.0.1:18080/a");
+    if (*type) f.insert("Content-Type", type);
+    if (*encoding) f.insert("Content-Encoding", encoding);
+    CHECK(map_response_fields(dav, {host, up}, f) == xml);
+    CHECK(f["Location"] == "http://127.0.0.1:8080/dav/a");
+  }
+}
