@@ -87,10 +87,7 @@ void exchange::start() {
     const auto& up = s_->config_in_use()->upstreams[route_.upstream_index];
     up_fields_.set("Host", up_fields_.own(up.servers.front().text()));
   }
-  // The first pick always names a server (out ones too, when all are out).
-  bind_server(*s_->home().balance.pick(route_.upstream_index, clock::now()));
-  write_upstream_head();
-  lease_or_connect();
+  upstream_.start(!req_.has_body && idempotent(req.method));
 }
 
 // The head names the chosen server where a prefix mount maps URLs: written again after a
@@ -100,7 +97,7 @@ void exchange::write_upstream_head() {
   auto m = mount_of(route_);
   if (m.active()) {
     const auto& up = s_->config_in_use()->upstreams[route_.upstream_index];
-    auto authority = up.servers[server_].text();
+    auto authority = up.servers[upstream_.server()].text();
     map_request_fields(m, {req.fields["Host"], authority, s_->scheme(), up.tls.enabled ? "https" : "http"}, req.fields,
                        up_fields_);
   }
@@ -111,127 +108,28 @@ void exchange::write_upstream_head() {
     write_request_head(up_head_, req.method, path_to_upstream(m, target_path(req.target)), up_fields_);
 }
 
-void exchange::lease_or_connect() {
-  // After a reload the pool serves the new configuration only: an older session connects.
-  // A request that can be sent again is not probed: a stale connection shows on first use.
-  bool resendable = !req_.has_body && idempotent(s_->request().head().method);
-  if (s_->config_in_use() == s_->home().cfg)
-    up_ = s_->home().pool.lease(route_.upstream_index, server_, route_.timeouts.idle, !resendable);
-  reused_ = up_ != nullptr;
-  if (reused_) return do_send_head();
-  do_connect();
-}
+// ---------------------------------------------------------------- upcalls of the upstream connector
 
-void exchange::do_connect() {
-  auto& w = s_->home();
-  const auto& up = s_->config_in_use()->upstreams[route_.upstream_index];
-  auto* tls = w.tls ? w.tls->upstreams[route_.upstream_index].get() : nullptr;
-  up_ = tls ? std::make_unique<upstream_conn>(s_->socket().get_executor(), tls->context(), w.buffers)
-            : std::make_unique<upstream_conn>(s_->socket().get_executor(), w.buffers);
-  up_->upstream = route_.upstream_index;
-  up_->server = server_;
-  const auto& ep = up.servers[up_->server];
-  set_deadline(route_.timeouts.connect, deadline_kind::connect);
-  unsigned attempt = ++attempt_;
-  error_code ec;
-  auto addr = net::ip::make_address(ep.host, ec);
-  if (!ec) {
-    up_->socket.socket().async_connect(tcp::endpoint(addr, ep.port), [self = shared_from_this(), attempt](error_code e) {
-      if (attempt == self->attempt_) self->on_connect(e);
-    });
-    return;
-  }
-  resolver_.emplace(s_->socket().get_executor());
-  resolver_->async_resolve(ep.host, std::to_string(ep.port),
-                           [self = shared_from_this(), attempt](error_code e, tcp::resolver::results_type r) {
-                             if (attempt == self->attempt_) self->on_resolved(e, std::move(r));
-                           });
-}
-
-void exchange::on_resolved(error_code ec, tcp::resolver::results_type r) {
-  if (!waiting()) return;
-  if (ec) return on_connect_failed(502, "cannot resolve the upstream: " + ec.message());
-  net::async_connect(up_->socket.socket(), r, [self = shared_from_this(), attempt = attempt_](error_code e, const tcp::endpoint&) {
-    if (attempt == self->attempt_) self->on_connect(e);
-  });
-}
-
-void exchange::on_connect(error_code ec) {
-  if (!waiting()) return;
-  if (ec) return on_connect_failed(502, "upstream connect failed: " + ec.message());
-  up_->socket.socket().set_option(tcp::no_delay(true), ec);
-  if (up_->socket.is_tls()) return do_upstream_handshake();
-  up_->socket.socket().non_blocking(true, ec);  // reads after a readability wait never block
-  s_->home().balance.on_success(route_.upstream_index, server_);
-  do_send_head();
-}
-
-// Under the connect deadline: a server that accepts TCP but never finishes TLS is as
-// unreachable as one that refuses.
-void exchange::do_upstream_handshake() {
-  error_code ec;
-  const auto& ep = s_->config_in_use()->upstreams[route_.upstream_index].servers[server_];
-  s_->home().tls->upstreams[route_.upstream_index]->prepare(up_->socket.tls(), ep, ec);
-  if (ec) return on_connect_failed(502, "TLS set-up for the upstream failed: " + ec.message());
-  up_->socket.tls().async_handshake(net::ssl::stream_base::client, [self = shared_from_this(), attempt = attempt_](error_code e) {
-    if (attempt != self->attempt_ || !self->waiting()) return;
-    if (e) return self->on_connect_failed(502, "TLS handshake with the upstream failed: " + e.message());
-    self->s_->home().balance.on_success(self->route_.upstream_index, self->server_);
-    self->do_send_head();
-  });
-}
-
-// Nothing of the request reached the upstream, so any request, idempotent or not, may
-// go to the next server; each server is tried at most once per exchange.
-void exchange::on_connect_failed(unsigned status, std::string_view why) {
-  auto& w = s_->home();
-  auto now = clock::now();
-  w.stats.upstream_connect_errors.fetch_add(1, std::memory_order_relaxed);
-  w.balance.on_failure(route_.upstream_index, server_, now);
-  tried_.push_back(server_);
-  auto next = w.balance.pick(route_.upstream_index, now, tried_);
-  if (!next) {
-    upstream_broken_ = true;
-    return fail(status, why);
-  }
-  log(log_level::debug, std::string(why) + "; trying the next server");
-  w.stats.upstream_retries.fetch_add(1, std::memory_order_relaxed);
-  close_upstream();
-  retired_.push_back(std::move(up_));
-  unbind_server();
-  bind_server(*next);
-  write_upstream_head();
-  lease_or_connect();
-}
-
-void exchange::bind_server(std::size_t server) {
-  server_ = server;
-  bound_ = true;
-  s_->home().balance.acquire(route_.upstream_index, server_);
-}
-
-void exchange::unbind_server() {
-  if (!bound_) return;
-  bound_ = false;
-  s_->home().balance.release(route_.upstream_index, server_);
-}
+void exchange::on_server_chosen() { write_upstream_head(); }
+void exchange::on_connecting() { set_deadline(route_.timeouts.connect, deadline_kind::connect); }
+void exchange::on_upstream_ready() { do_send_head(); }
+void exchange::on_no_upstream(unsigned status, std::string_view why) { fail(status, why); }
 
 void exchange::do_send_head() {
   set_deadline(route_.timeouts.idle, deadline_kind::request_body);
   // With a body the head goes alone first: the upstream may answer 100 Continue before the
   // client sends a byte.
-  net::async_write(up_->socket, net::buffer(up_head_),
+  net::async_write(up().socket, net::buffer(up_head_),
                    [self = shared_from_this()](error_code ec, std::size_t) { self->on_send_head(ec); });
 }
 
 void exchange::on_send_head(error_code ec) {
   if (!waiting()) return;
   if (ec) {
-    if (retry_stale_connection()) return;
-    upstream_broken_ = true;
+    if (upstream_.retry_stale(response_started_)) return;
     return fail(502, "upstream write failed: " + ec.message());
   }
-  ++up_->requests;
+  ++up().requests;
   next_response_head();
   if (!req_.has_body) return on_request_forwarded();
   request_phase_ = request_phase::sending_body;
@@ -252,7 +150,6 @@ void exchange::pump_request_body() {
     error_code ec;
     used = p.put_body(in.data(), ec);
     if (ec) {
-      upstream_broken_ = true;  // the upstream got a partial body
       if (ec == http::error::body_limit) return fail(413, "request body larger than limits.max_body_bytes");
       return fail(400, "malformed request body: " + ec.message());
     }
@@ -271,7 +168,7 @@ void exchange::pump_request_body() {
   frame_request_body(p.body(), last);
   up_out_consumed_ = used;
   set_deadline(route_.timeouts.idle, deadline_kind::request_body);
-  net::async_write(up_->socket, std::span<const net::const_buffer>(up_out_), [self = shared_from_this()](error_code ec, std::size_t) {
+  net::async_write(up().socket, std::span<const net::const_buffer>(up_out_), [self = shared_from_this()](error_code ec, std::size_t) {
     self->on_write_request_body(ec);
   });
 }
@@ -279,7 +176,6 @@ void exchange::pump_request_body() {
 void exchange::on_read_request_body(error_code ec, std::size_t n) {
   if (!waiting()) return;  // an early final response stops the upload
   if (ec) {
-    upstream_broken_ = true;  // the upstream got a partial body
     return abort("client failed while sending the body: " + ec.message());
   }
   s_->input().commit(n);
@@ -293,7 +189,7 @@ void exchange::on_write_request_body(error_code ec) {
   if (ec) {
     // The upstream stopped reading; it may still have answered (413, 401...): the
     // response read decides. The rest of the client's body is never read.
-    upstream_broken_ = true;
+    upstream_.broken();
     return;
   }
   if (s_->request().is_done()) return on_request_forwarded();
@@ -340,22 +236,22 @@ void exchange::on_request_forwarded() {
 // ---------------------------------------------------------------- response head
 
 void exchange::next_response_head() {
-  if (!up_->buffer.empty()) return on_response_head_bytes();  // after a 1xx, say
+  if (!up().buffer.empty()) return on_response_head_bytes();  // after a 1xx, say
   do_read_response_head();
 }
 
 void exchange::do_read_response_head() {
-  if (!up_->socket.is_tls() && up_->buffer.empty()) {
+  if (!up().socket.is_tls() && up().buffer.empty()) {
     // Waiting for the upstream holds no buffer: readability first, then a read.
-    up_->socket.socket().async_wait(tcp::socket::wait_read,
+    up().socket.socket().async_wait(tcp::socket::wait_read,
                                     [self = shared_from_this()](error_code ec) { self->on_upstream_readable(ec); });
     return;
   }
-  auto [data, size] = up_->buffer.prepare(1);
-  up_->socket.async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
+  auto [data, size] = up().buffer.prepare(1);
+  up().socket.async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
     if (!self->waiting()) return;
     if (ec) return self->on_response_head_error(ec);
-    self->up_->buffer.commit(n);
+    self->up().buffer.commit(n);
     self->on_response_head_bytes();
   });
 }
@@ -363,38 +259,36 @@ void exchange::do_read_response_head() {
 void exchange::on_upstream_readable(error_code ec) {
   if (!waiting()) return;
   if (ec) return on_response_head_error(ec);
-  auto [data, size] = up_->buffer.prepare(1);
+  auto [data, size] = up().buffer.prepare(1);
   // The head and what follows in the same few KiB: a larger body is better spliced than read.
-  auto n = up_->socket.socket().read_some(net::buffer(data, std::min(size, head_read)), ec);  // non-blocking
+  auto n = up().socket.socket().read_some(net::buffer(data, std::min(size, head_read)), ec);  // non-blocking
   if (ec == net::error::would_block || ec == net::error::try_again) {
-    up_->buffer.release();
+    up().buffer.release();
     return do_read_response_head();
   }
   if (ec) return on_response_head_error(ec);
-  up_->buffer.commit(n);
+  up().buffer.commit(n);
   on_response_head_bytes();
 }
 
 void exchange::on_response_head_error(error_code ec) {
-  if (retry_stale_connection()) return;
-  upstream_broken_ = true;
-  if ((ec == net::error::eof || ec == net::ssl::error::stream_truncated) && up_->buffer.empty())
+  if (upstream_.retry_stale(response_started_)) return;
+  if ((ec == net::error::eof || ec == net::ssl::error::stream_truncated) && up().buffer.empty())
     return fail(502, "upstream closed the connection without a response");
   if (ec == net::error::eof) return fail(502, "bad upstream response: partial message");
   return fail(502, "bad upstream response: " + ec.message());
 }
 
 void exchange::on_response_head_bytes() {
-  auto data = up_->buffer.data();
+  auto data = up().buffer.data();
   auto max = s_->config_in_use()->limits.max_header_bytes;
   auto end = data.find("\r\n\r\n");
   if (end == std::string_view::npos ? data.size() > max : end + 4 > max) {
-    upstream_broken_ = true;
     return fail(502, "upstream response header too large");
   }
   if (end == std::string_view::npos) return do_read_response_head();
   rhead_raw_.assign(data.data(), end + 4);
-  up_->buffer.consume(end + 4);
+  up().buffer.consume(end + 4);
   if (rp_) rp_->give_back(scratch_->response_fields, scratch_->response_body);  // after a 1xx
   rp_.emplace(std::move(scratch_->response_fields), std::move(scratch_->response_body));
   rp_->body_limit(std::nullopt);
@@ -402,14 +296,12 @@ void exchange::on_response_head_bytes() {
   error_code ec;
   rp_->parse_head(rhead_raw_, ec);
   if (ec) {
-    upstream_broken_ = true;
     return fail(502, "bad upstream response: " + ec.message());
   }
   response_started_ = true;
   auto status = rp_->head().status;
   if (status >= 100 && status < 200) {
     if (status == 101) {
-      upstream_broken_ = true;
       return fail(502, "upstream switched protocols, which holdon does not proxy");
     }
     on_interim(status);
@@ -455,7 +347,7 @@ void exchange::on_final_head() {
 // body (207 multistatus, LOCK answers...) gets its DAV: hrefs mapped while it streams.
 void exchange::map_response(const prefix_mount& m) {
   const auto& up = s_->config_in_use()->upstreams[route_.upstream_index];
-  auto authority = up.servers[up_ ? up_->server : 0].text();
+  auto authority = up.servers[upstream_.has_conn() ? upstream_.conn().server : 0].text();
   std::string_view client_scheme = s_->scheme(), up_scheme = up.tls.enabled ? "https" : "http";
   std::string host(s_->request().head().fields["Host"]);
   if (!map_response_fields(m, {host, authority, client_scheme, up_scheme}, client_fields_)) return;
@@ -483,14 +375,13 @@ void exchange::start_response() {
 // Parses what the upstream sent so far and writes it on, framed for the client, from the
 // upstream connection's read buffer (the head goes in the same write while it is unsent).
 void exchange::pump_response() {
-  auto& in = up_->buffer;
+  auto& in = up().buffer;
   rp_->body().clear();
   std::size_t used = 0;
   if (!in.empty() && !rp_->is_done()) {
     error_code ec;
     used = rp_->put_body(in.data(), ec);
     if (ec) {
-      upstream_broken_ = true;
       return abort("upstream failed mid-body: " + ec.message());
     }
   }
@@ -528,8 +419,8 @@ void exchange::frame_response_body(const std::vector<std::string_view>& body, bo
 
 void exchange::do_read_response_body() {
   set_deadline(route_.timeouts.idle, deadline_kind::response_body);
-  auto [data, size] = up_->buffer.prepare(1, buffer_pool::large);
-  up_->socket.async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
+  auto [data, size] = up().buffer.prepare(1, buffer_pool::large);
+  up().socket.async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
     self->on_read_response_body(ec, n);
   });
 }
@@ -539,16 +430,15 @@ void exchange::on_read_response_body(error_code ec, std::size_t n) {
   // A close-delimited body ends with the connection: over TLS possibly without close_notify
   // (RFC 9112 §6.3, §9.8).
   if ((ec == net::error::eof || ec == net::ssl::error::stream_truncated) && rp_->need_eof()) {
-    upstream_broken_ = true;
+    upstream_.broken();
     ec = {};
     rp_->put_eof(ec);
     if (!ec) return pump_response();
   }
   if (ec) {
-    upstream_broken_ = true;
     return abort("upstream failed mid-body: " + ec.message());
   }
-  up_->buffer.commit(n);
+  up().buffer.commit(n);
   pump_response();
 }
 
@@ -557,10 +447,10 @@ void exchange::on_write_response(error_code ec, std::size_t n) {
   if (ended()) return;
   if (ec) return abort("client write failed: " + ec.message());
   head_written_ = true;
-  up_->buffer.consume(out_consumed_);
+  up().buffer.consume(out_consumed_);
   out_consumed_ = 0;
   if (rp_->is_done()) return finish(plan_.keep_alive);  // the last bytes (and chunk) went out
-  if (up_->buffer.empty() && start_splice(leg::down)) return;
+  if (up().buffer.empty() && start_splice(leg::down)) return;
   pump_response();
 }
 
@@ -572,14 +462,14 @@ void exchange::on_write_response(error_code ec, std::size_t n) {
 bool exchange::start_splice(leg l) {
   bool down = l == leg::down;
   std::uint64_t remaining = down ? rp_->body_remaining() : s_->request().body_remaining();
-  if (up_->socket.is_tls() || s_->socket().is_tls() || remaining < splice_min) return false;
+  if (up().socket.is_tls() || s_->socket().is_tls() || remaining < splice_min) return false;
   if (down ? (hrefs_ || plan_.chunk_out) : !waiting()) return false;
   error_code ec;
   auto pipe = s_->home().pipes.get(ec);
   if (!pipe) return false;  // out of descriptors, say: read and write as usual
-  int client = s_->socket().socket().native_handle(), upstream = up_->socket.socket().native_handle();
+  int client = s_->socket().socket().native_handle(), upstream = up().socket.socket().native_handle();
   (down ? spliced_down_ : spliced_up_) = {down ? upstream : client, down ? client : upstream, pipe, remaining, 0};
-  (down ? up_->buffer : s_->input()).release();  // no buffer while the body is spliced
+  (down ? up().buffer : s_->input()).release();  // no buffer while the body is spliced
   splice(l);
   return true;
 }
@@ -598,8 +488,8 @@ void exchange::splice(leg l) {
   }
   if (in || out) set_deadline(route_.timeouts.idle, down ? deadline_kind::response_body : deadline_kind::request_body);
   auto self = shared_from_this();
-  auto& from = down ? up_->socket.socket() : s_->socket().socket();
-  auto& to = down ? s_->socket().socket() : up_->socket.socket();
+  auto& from = down ? up().socket.socket() : s_->socket().socket();
+  auto& to = down ? s_->socket().socket() : up().socket.socket();
   switch (st) {
     case splice_status::done:
       return down ? finish(plan_.keep_alive) : on_request_forwarded();
@@ -629,10 +519,9 @@ void exchange::on_splice_wait(leg l, bool reading, error_code ec) {
 void exchange::on_splice_failed(leg l, bool reading, const std::string& what) {
   if (l == leg::down) {
     if (!reading) return abort("client write failed: " + what);
-    upstream_broken_ = true;
     return abort("upstream failed mid-body: " + what);
   }
-  upstream_broken_ = true;  // the upstream got a partial body
+  upstream_.broken();  // the upstream got a partial body
   if (reading) return abort("client failed while sending the body: " + what);
   // The upstream stopped reading; it may still have answered (413, 401...): the response read decides.
 }
@@ -670,39 +559,23 @@ void exchange::on_timeout() {
     case deadline_kind::none:
       return;
     case deadline_kind::connect:
-      return on_connect_failed(504, "upstream connect timed out");
+      return upstream_.connect_failed(504, "upstream connect timed out");
     case deadline_kind::response:
       if (!waiting()) return;
       s_->home().stats.upstream_timeouts.fetch_add(1, std::memory_order_relaxed);
-      upstream_broken_ = true;
       return fail(504, "no response from the upstream within " +
                            std::to_string(route_.timeouts.upstream_response.count()) + " ms");
     case deadline_kind::request_body:
     case deadline_kind::response_body:
-      upstream_broken_ = true;
       return abort("idle timeout while relaying a body");
   }
 }
 
 // ---------------------------------------------------------------- endings
 
-// A pooled connection the upstream closed while idle fails on first use. If nothing of
-// a response arrived and the request can be sent again (idempotent, no body), send it
-// once more on a fresh connection instead of failing the client.
-bool exchange::retry_stale_connection() {
-  if (!reused_ || response_started_ || req_.has_body || !idempotent(s_->request().head().method))
-    return false;
-  reused_ = false;
-  s_->home().stats.upstream_retries.fetch_add(1, std::memory_order_relaxed);
-  close_upstream();
-  retired_.push_back(std::move(up_));
-  do_connect();
-  return true;
-}
-
 void exchange::fail(unsigned status, std::string_view why) {
   if (error_.empty()) error_ = why;
-  close_upstream();
+  upstream_.close();
   if (!waiting()) return abort(why);
   commit();
   status_ = status;
@@ -716,24 +589,16 @@ void exchange::abort(std::string_view why) {
   if (ended()) return;
   if (error_.empty()) error_ = why;
   log(log_level::debug, "exchange aborted: " + std::string(why));
-  upstream_broken_ = true;
+  upstream_.broken();
   finish(false);
 }
 
 void exchange::on_client_gone() {
   if (ended()) return;
-  upstream_broken_ = true;
+  upstream_.broken();
   if (error_.empty()) error_ = "client closed the connection";
   if (status_ == 0) status_ = 499;  // nginx's word for it, in the log only
   finish(false);
-}
-
-// Closing cancels pending operations; the connection object itself lives as long as
-// the exchange, because those operations still reference its buffer until they return.
-void exchange::close_upstream() {
-  if (!up_) return;
-  error_code ignored;
-  up_->socket.close(ignored);
 }
 
 void exchange::finish(bool client_keep_alive) {
@@ -741,16 +606,8 @@ void exchange::finish(bool client_keep_alive) {
   phase_ = phase::ended;  // every ending comes here: the scheduler stops with it
   interims_.stop();
   end_splices();
-  unbind_server();
   deadline_kind_ = deadline_kind::none;
-  bool reusable = up_ && up_->socket.is_open() && !upstream_broken_ && rp_ && rp_->is_done() && rp_->keep_alive() &&
-                  request_phase_ == request_phase::forwarded && up_->buffer.empty() && s_->config_in_use() == s_->home().cfg;
-  if (reusable) {
-    up_->buffer.release();  // idle connections hold no buffer
-    s_->home().pool.release(std::move(up_));
-  } else {
-    close_upstream();
-  }
+  upstream_.end(rp_ && rp_->is_done() && rp_->keep_alive() && request_phase_ == request_phase::forwarded);
   record_metrics();
   if (!error_.empty()) s_->home().stats.exchanges_failed.fetch_add(1, std::memory_order_relaxed);
   log_access();

@@ -29,6 +29,7 @@
 #include "holdon/response_plan.hpp"
 #include "holdon/scratch.hpp"
 #include "holdon/splice.hpp"
+#include "holdon/upstream_connector.hpp"
 #include "holdon/upstream_pool.hpp"
 
 namespace holdon {
@@ -48,9 +49,16 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   void on_wheel_due(unsigned seq) override { interims_.on_due(seq); }  // the worker's keepalive_wheel
   bool committed() const { return phase_ != phase::waiting; }
 
-  // For its parts (interim_scheduler, client_writer): what they may ask of the exchange.
+  // For its parts (interim_scheduler, client_writer, upstream_connector): what they may ask
+  // of the exchange, and the upcalls by which they say what happened.
   stream& client_stream();
   worker& home();
+  client_session& session() { return *s_; }
+  bool waiting() const { return phase_ == phase::waiting; }
+  void on_server_chosen();    // (again, after a failed connect): write the head for it
+  void on_connecting();       // the connect deadline starts
+  void on_upstream_ready();   // connected (or leased): send the head
+  void on_no_upstream(unsigned status, std::string_view why);  // every server failed
   client_writer& writer() { return writer_; }
   std::weak_ptr<wheel_client> as_wheel_client() { return weak_from_this(); }
   void count_out(std::size_t n) { bytes_out_ += n; }
@@ -70,13 +78,10 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
     bool has_body = false;
     bool chunked = false;   // it came chunked, so it goes up chunked
   };
-  bool waiting() const { return phase_ == phase::waiting; }
   void commit();
+  upstream_conn& up() { return upstream_.conn(); }
 
-  // upstream connection
-  void do_connect();
-  void on_resolved(error_code ec, tcp::resolver::results_type r);
-  void on_connect(error_code ec);
+  // the request head up
   void do_send_head();
   void on_send_head(error_code ec);
   // request body: client -> upstream
@@ -101,17 +106,9 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   void set_deadline(clock::duration d, deadline_kind k);
   void on_timeout();
   // endings
-  bool retry_stale_connection();
   void fail(unsigned status, std::string_view why);  // answer an error, or abort if committed
-  void close_upstream();
   void record_metrics();
   void log_access();
-  // servers of the upstream (issue 7): balancer choice, next server after a failed connect, TLS
-  void bind_server(std::size_t server);
-  void unbind_server();
-  void on_connect_failed(unsigned status, std::string_view why);
-  void do_upstream_handshake();
-  void lease_or_connect();
   // prefix mounts (README "Prefix mounts"; the mapping is prefix_mount's)
   void map_response(const prefix_mount& m);
   // The gather list for body bytes `body` (views), framed for the client: as they are, or as
@@ -140,13 +137,7 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   clock::time_point forwarded_at_{};
   clock::time_point final_at_{};
 
-  std::unique_ptr<upstream_conn> up_;
-  std::vector<std::unique_ptr<upstream_conn>> retired_;  // failed connections, kept until their handlers return
-  std::size_t server_ = 0;           // of the route's upstream, chosen by the worker's balancer
-  bool bound_ = false;               // counted in the balancer's in-flight for server_
-  std::vector<std::size_t> tried_;   // servers whose connect failed in this exchange
-  unsigned attempt_ = 0;             // connect attempt: handlers of an abandoned one are ignored
-  std::optional<tcp::resolver> resolver_;
+  upstream_connector upstream_{*this, route_};  // the upstream connection: pick, lease, connect, pool
 
   std::unique_ptr<exchange_scratch> scratch_;  // from the worker, given back by the destructor
   header_fields& up_fields_;  // the request's fields as the upstream gets them
@@ -156,7 +147,6 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   header_fields& client_fields_;
   std::string& client_head_;  // the final head for the client
   bool head_written_ = false;
-  bool chunk_out_ = false;   // the response body goes to the client chunked (re-framed)
   std::vector<net::const_buffer>& out_;  // gather list of the response write under way
   std::size_t out_consumed_ = 0;        // upstream read-buffer bytes that write covers
   char chunk_size_[20];                 // hex size line of the chunk in out_
@@ -179,8 +169,6 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   request_framing req_;
   response_plan plan_;             // the final response's framing and keep-alive (response_plan.hpp)
   bool response_started_ = false;  // any upstream response byte parsed
-  bool upstream_broken_ = false;
-  bool reused_ = false;  // leased from the pool: may be stale, retried once
 };
 
 }  // namespace holdon
