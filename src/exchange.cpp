@@ -9,6 +9,7 @@
 #include <cstring>
 #include <span>
 
+#include "holdon/body_framing.hpp"
 #include "holdon/client_session.hpp"
 #include "holdon/error_response.hpp"
 #include "holdon/exchange_log.hpp"
@@ -34,18 +35,12 @@ long long ms(Ms d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
-constexpr std::string_view crlf = "\r\n", crlf_last_chunk = "\r\n0\r\n\r\n", last_chunk = "0\r\n\r\n";
-
-// The first read of a response on a plain TCP upstream (heads are rarely longer).
-constexpr std::size_t head_read = 4096;
 // Bodies at least this large (after what arrived with the head) are spliced, not read.
 constexpr std::uint64_t splice_min = 16 * 1024;
 // At most this much per turn of a spliced body, then the worker's other connections run.
 constexpr std::uint64_t splice_budget = 1024 * 1024;
 
 std::string errno_text() { return std::strerror(errno); }
-
-net::const_buffer buf(std::string_view s) { return {s.data(), s.size()}; }
 }  // namespace
 
 exchange::exchange(std::shared_ptr<client_session> s, const route_config& route, interim_decision d)
@@ -55,10 +50,6 @@ exchange::exchange(std::shared_ptr<client_session> s, const route_config& route,
       scratch_(s_->home().exchange_scratches.get()),
       up_fields_(scratch_->up_fields),
       up_head_(scratch_->up_head),
-      rhead_raw_(scratch_->response_raw),
-      client_fields_(scratch_->client_fields),
-      client_head_(scratch_->client_head),
-      out_(scratch_->out),
       up_out_(scratch_->up_out) {
   s_->home().stats.exchanges.fetch_add(1, std::memory_order_relaxed);
   s_->home().stats.exchanges_in_flight.fetch_add(1, std::memory_order_relaxed);
@@ -67,7 +58,7 @@ exchange::exchange(std::shared_ptr<client_session> s, const route_config& route,
 exchange::~exchange() {
   s_->forget(this);
   s_->home().stats.exchanges_in_flight.fetch_sub(1, std::memory_order_relaxed);
-  if (rp_) rp_->give_back(scratch_->response_fields, scratch_->response_body);
+  response_.release();
   s_->home().exchange_scratches.put(std::move(scratch_));
 }
 
@@ -126,11 +117,11 @@ void exchange::do_send_head() {
 void exchange::on_send_head(error_code ec) {
   if (!waiting()) return;
   if (ec) {
-    if (upstream_.retry_stale(response_started_)) return;
+    if (retry_stale()) return;
     return fail(502, "upstream write failed: " + ec.message());
   }
   ++up().requests;
-  next_response_head();
+  response_.next_head();
   if (!req_.has_body) return on_request_forwarded();
   request_phase_ = request_phase::sending_body;
   pump_request_body();
@@ -200,22 +191,7 @@ void exchange::on_write_request_body(error_code ec) {
 void exchange::frame_request_body(const std::vector<std::string_view>& body, bool last) {
   up_out_.clear();
   if (req_.chunked) return add_chunked(up_out_, up_chunk_size_, body, last);
-  for (auto b : body) up_out_.push_back(buf(b));
-}
-
-void exchange::add_chunked(std::vector<net::const_buffer>& out, char (&size_line)[20],
-                           const std::vector<std::string_view>& body, bool last) {
-  std::size_t total = 0;
-  for (auto b : body) total += b.size();
-  if (total == 0) {
-    if (last) out.push_back(buf(last_chunk));
-    return;
-  }
-  int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", total);
-  out.push_back(net::const_buffer(size_line, static_cast<std::size_t>(n)));
-  for (auto b : body)
-    if (!b.empty()) out.push_back(buf(b));
-  out.push_back(buf(last ? crlf_last_chunk : crlf));
+  add_plain(up_out_, body);
 }
 
 // The final head is chosen (the upstream's, or an error of holdon's): from now on no 1xx may go.
@@ -233,225 +209,26 @@ void exchange::on_request_forwarded() {
   interims_.start(forwarded_at_);
 }
 
-// ---------------------------------------------------------------- response head
+// ---------------------------------------------------------------- upcalls of the response relay
 
-void exchange::next_response_head() {
-  if (!up().buffer.empty()) return on_response_head_bytes();  // after a 1xx, say
-  do_read_response_head();
-}
-
-void exchange::do_read_response_head() {
-  if (!up().socket.is_tls() && up().buffer.empty()) {
-    // Waiting for the upstream holds no buffer: readability first, then a read.
-    up().socket.socket().async_wait(tcp::socket::wait_read,
-                                    [self = shared_from_this()](error_code ec) { self->on_upstream_readable(ec); });
-    return;
-  }
-  auto [data, size] = up().buffer.prepare(1);
-  up().socket.async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
-    if (!self->waiting()) return;
-    if (ec) return self->on_response_head_error(ec);
-    self->up().buffer.commit(n);
-    self->on_response_head_bytes();
-  });
-}
-
-void exchange::on_upstream_readable(error_code ec) {
-  if (!waiting()) return;
-  if (ec) return on_response_head_error(ec);
-  auto [data, size] = up().buffer.prepare(1);
-  // The head and what follows in the same few KiB: a larger body is better spliced than read.
-  auto n = up().socket.socket().read_some(net::buffer(data, std::min(size, head_read)), ec);  // non-blocking
-  if (ec == net::error::would_block || ec == net::error::try_again) {
-    up().buffer.release();
-    return do_read_response_head();
-  }
-  if (ec) return on_response_head_error(ec);
-  up().buffer.commit(n);
-  on_response_head_bytes();
-}
-
-void exchange::on_response_head_error(error_code ec) {
-  if (upstream_.retry_stale(response_started_)) return;
-  if ((ec == net::error::eof || ec == net::ssl::error::stream_truncated) && up().buffer.empty())
-    return fail(502, "upstream closed the connection without a response");
-  if (ec == net::error::eof) return fail(502, "bad upstream response: partial message");
-  return fail(502, "bad upstream response: " + ec.message());
-}
-
-void exchange::on_response_head_bytes() {
-  auto data = up().buffer.data();
-  auto max = s_->config_in_use()->limits.max_header_bytes;
-  auto end = data.find("\r\n\r\n");
-  if (end == std::string_view::npos ? data.size() > max : end + 4 > max) {
-    return fail(502, "upstream response header too large");
-  }
-  if (end == std::string_view::npos) return do_read_response_head();
-  rhead_raw_.assign(data.data(), end + 4);
-  up().buffer.consume(end + 4);
-  if (rp_) rp_->give_back(scratch_->response_fields, scratch_->response_body);  // after a 1xx
-  rp_.emplace(std::move(scratch_->response_fields), std::move(scratch_->response_body));
-  rp_->body_limit(std::nullopt);
-  if (req_.head) rp_->skip(true);
-  error_code ec;
-  rp_->parse_head(rhead_raw_, ec);
-  if (ec) {
-    return fail(502, "bad upstream response: " + ec.message());
-  }
-  response_started_ = true;
-  auto status = rp_->head().status;
-  if (status >= 100 && status < 200) {
-    if (status == 101) {
-      return fail(502, "upstream switched protocols, which holdon does not proxy");
-    }
-    on_interim(status);
-    return next_response_head();
-  }
-  on_final_head();
-}
-
-void exchange::on_interim(unsigned status) {
+// An upstream 1xx: the scheduler says whether it may go, the writer sends it.
+void exchange::on_interim(unsigned status, std::string_view reason, const header_fields& fields) {
   if (!interims_.may_forward(status)) return;
-  const auto& h = rp_->head();
-  writer_.write(interim_head(status, h.reason, h.fields));
+  writer_.write(interim_head(status, reason, fields));
   interims_.forwarded();
 }
 
 void exchange::on_final_head() {
   commit();
   final_at_ = clock::now();
-
-  const auto& ures = rp_->head();
-  unsigned client_version = s_->request().head().version;
-  status_ = ures.status;
-  client_fields_.assign(ures.fields);
-  rewrite_response_headers(client_fields_, {{}, "http", ures.version, s_->config_in_use()->via, s_->via_value(ures.version)});
-
-  bool no_body = req_.head || status_ == 204 || status_ == 304;
-  if (auto m = mount_of(route_); m.active()) map_response(m);
-  if (no_body) hrefs_.reset();
-  if (hrefs_) client_fields_.erase("Content-Length");  // hrefs change the length: re-framed
-  auto plan = plan_response({status_, req_.head, rp_->content_length().has_value() && !hrefs_, rp_->chunked(),
-                             client_version, s_->may_keep_alive()});
-  plan_ = plan;
-  if (plan_.chunk_out) client_fields_.insert("Transfer-Encoding", "chunked");
-  if (plan.connection == response_plan::connection_field::close) client_fields_.insert("Connection", "close");
-  else if (plan.connection == response_plan::connection_field::keep_alive) client_fields_.set("Connection", "keep-alive");
-  client_head_.clear();
-  write_response_head(client_head_, status_, ures.reason, client_fields_);
-
+  status_ = response_.final_head(req_.head);
   writer_.after_drain(client_writer::then::relay_response);
 }
 
-// A prefix-mounted route: Location and Content-Location back to the public side, and an XML
-// body (207 multistatus, LOCK answers...) gets its DAV: hrefs mapped while it streams.
-void exchange::map_response(const prefix_mount& m) {
-  const auto& up = s_->config_in_use()->upstreams[route_.upstream_index];
-  auto authority = up.servers[upstream_.has_conn() ? upstream_.conn().server : 0].text();
-  std::string_view client_scheme = s_->scheme(), up_scheme = up.tls.enabled ? "https" : "http";
-  std::string host(s_->request().head().fields["Host"]);
-  if (!map_response_fields(m, {host, authority, client_scheme, up_scheme}, client_fields_)) return;
-  hrefs_.emplace([m, host, authority, client_scheme, up_scheme](std::string_view href) {
-    return url_to_public(m, href, host, authority, client_scheme, up_scheme);
-  });
-}
+bool exchange::retry_stale() { return upstream_.retry_stale(response_.started()); }
 
-// ---------------------------------------------------------------- response body
-
-void exchange::start_response() {
-  set_deadline(route_.timeouts.idle, deadline_kind::response_body);
-  if (plan_.no_body) {
-    net::async_write(s_->socket(), net::buffer(client_head_), [self = shared_from_this()](error_code ec, std::size_t n) {
-      self->bytes_out_ += n;
-      if (self->ended()) return;
-      if (ec) return self->abort("client write failed: " + ec.message());
-      self->finish(self->plan_.keep_alive);
-    });
-    return;
-  }
-  pump_response();
-}
-
-// Parses what the upstream sent so far and writes it on, framed for the client, from the
-// upstream connection's read buffer (the head goes in the same write while it is unsent).
-void exchange::pump_response() {
-  auto& in = up().buffer;
-  rp_->body().clear();
-  std::size_t used = 0;
-  if (!in.empty() && !rp_->is_done()) {
-    error_code ec;
-    used = rp_->put_body(in.data(), ec);
-    if (ec) {
-      return abort("upstream failed mid-body: " + ec.message());
-    }
-  }
-  bool last = rp_->is_done();
-  out_.clear();
-  if (!head_written_) out_.push_back(net::buffer(client_head_));
-  frame_response_body(rp_->body(), last);
-  if (out_.empty()) {
-    in.consume(used);
-    if (last) return finish(plan_.keep_alive);
-    return do_read_response_body();
-  }
-  out_consumed_ = used;
-  set_deadline(route_.timeouts.idle, deadline_kind::response_body);
-  net::async_write(s_->socket(), std::span<const net::const_buffer>(out_), [self = shared_from_this()](error_code ec, std::size_t n) {
-    self->on_write_response(ec, n);
-  });
-}
-
-void exchange::frame_response_body(const std::vector<std::string_view>& body, bool last) {
-  if (hrefs_) {
-    rewritten_.clear();
-    for (auto b : body) hrefs_->feed(b, rewritten_);
-    if (last) hrefs_->finish(rewritten_);
-    std::vector<std::string_view> one;
-    if (!rewritten_.empty()) one.push_back(rewritten_);
-    if (plan_.chunk_out) return add_chunked(out_, chunk_size_, one, last);
-    for (auto b : one) out_.push_back(buf(b));
-    return;
-  }
-  if (plan_.chunk_out) return add_chunked(out_, chunk_size_, body, last);
-  for (auto b : body)
-    if (!b.empty()) out_.push_back(buf(b));
-}
-
-void exchange::do_read_response_body() {
-  set_deadline(route_.timeouts.idle, deadline_kind::response_body);
-  auto [data, size] = up().buffer.prepare(1, buffer_pool::large);
-  up().socket.async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
-    self->on_read_response_body(ec, n);
-  });
-}
-
-void exchange::on_read_response_body(error_code ec, std::size_t n) {
-  if (ended()) return;
-  // A close-delimited body ends with the connection: over TLS possibly without close_notify
-  // (RFC 9112 §6.3, §9.8).
-  if ((ec == net::error::eof || ec == net::ssl::error::stream_truncated) && rp_->need_eof()) {
-    upstream_.broken();
-    ec = {};
-    rp_->put_eof(ec);
-    if (!ec) return pump_response();
-  }
-  if (ec) {
-    return abort("upstream failed mid-body: " + ec.message());
-  }
-  up().buffer.commit(n);
-  pump_response();
-}
-
-void exchange::on_write_response(error_code ec, std::size_t n) {
-  bytes_out_ += n;
-  if (ended()) return;
-  if (ec) return abort("client write failed: " + ec.message());
-  head_written_ = true;
-  up().buffer.consume(out_consumed_);
-  out_consumed_ = 0;
-  if (rp_->is_done()) return finish(plan_.keep_alive);  // the last bytes (and chunk) went out
-  if (up().buffer.empty() && start_splice(leg::down)) return;
-  pump_response();
+void exchange::touch_body(leg l) {
+  set_deadline(route_.timeouts.idle, l == leg::down ? deadline_kind::response_body : deadline_kind::request_body);
 }
 
 // ---------------------------------------------------------------- spliced bodies
@@ -461,9 +238,9 @@ void exchange::on_write_response(error_code ec, std::size_t n) {
 // to change, too short, no pipe), relay it as usual.
 bool exchange::start_splice(leg l) {
   bool down = l == leg::down;
-  std::uint64_t remaining = down ? rp_->body_remaining() : s_->request().body_remaining();
+  std::uint64_t remaining = down ? response_.body_remaining() : s_->request().body_remaining();
   if (up().socket.is_tls() || s_->socket().is_tls() || remaining < splice_min) return false;
-  if (down ? (hrefs_ || plan_.chunk_out) : !waiting()) return false;
+  if (down ? !response_.may_splice() : !waiting()) return false;
   error_code ec;
   auto pipe = s_->home().pipes.get(ec);
   if (!pipe) return false;  // out of descriptors, say: read and write as usual
@@ -480,7 +257,7 @@ void exchange::splice(leg l) {
   std::uint64_t in = 0, out = 0;
   auto st = splice_step(down ? spliced_down_ : spliced_up_, splice_budget, in, out);
   if (down) {
-    rp_->body_moved(in);
+    response_.body_moved(in);
     bytes_out_ += out;
   } else {
     s_->request().body_moved(in);
@@ -492,7 +269,7 @@ void exchange::splice(leg l) {
   auto& to = down ? s_->socket().socket() : up().socket.socket();
   switch (st) {
     case splice_status::done:
-      return down ? finish(plan_.keep_alive) : on_request_forwarded();
+      return down ? finish(response_.plan().keep_alive) : on_request_forwarded();
     case splice_status::yield:
       return net::post(s_->socket().get_executor(), [self, l] { self->splice(l); });
     case splice_status::wait_readable:
@@ -607,7 +384,7 @@ void exchange::finish(bool client_keep_alive) {
   interims_.stop();
   end_splices();
   deadline_kind_ = deadline_kind::none;
-  upstream_.end(rp_ && rp_->is_done() && rp_->keep_alive() && request_phase_ == request_phase::forwarded);
+  upstream_.end(response_.complete() && request_phase_ == request_phase::forwarded);
   record_metrics();
   if (!error_.empty()) s_->home().stats.exchanges_failed.fetch_add(1, std::memory_order_relaxed);
   log_access();

@@ -27,6 +27,7 @@
 #include "holdon/net.hpp"
 #include "holdon/prefix_mount.hpp"
 #include "holdon/response_plan.hpp"
+#include "holdon/response_relay.hpp"
 #include "holdon/scratch.hpp"
 #include "holdon/splice.hpp"
 #include "holdon/upstream_connector.hpp"
@@ -54,6 +55,7 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   stream& client_stream();
   worker& home();
   client_session& session() { return *s_; }
+  upstream_conn& up() { return upstream_.conn(); }
   bool waiting() const { return phase_ == phase::waiting; }
   void on_server_chosen();    // (again, after a failed connect): write the head for it
   void on_connecting();       // the connect deadline starts
@@ -63,9 +65,19 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   std::weak_ptr<wheel_client> as_wheel_client() { return weak_from_this(); }
   void count_out(std::size_t n) { bytes_out_ += n; }
   bool ended() const { return phase_ == phase::ended; }
-  void relay_response() { start_response(); }
+  void relay_response() { response_.start(); }
+  void fail(unsigned status, std::string_view why);  // answer an error, or abort if committed
   void abort(std::string_view why);   // close both sides
   void finish(bool client_keep_alive);
+  void on_interim(unsigned status, std::string_view reason, const header_fields& fields);  // an upstream 1xx
+  void on_final_head();               // the response relay parsed the final head
+  bool retry_stale();                 // a pooled connection failed before any response byte
+  void upstream_broken() { upstream_.broken(); }
+  // Large Content-Length bodies between plain TCP sockets go through a pipe (splice.hpp),
+  // either way, by one implementation.
+  enum class leg { down, up };  // down: the response's body, upstream -> client; up: the request's
+  bool start_splice(leg l);     // false: not now
+  void touch_body(leg l);       // a body moved: its idle deadline starts again
 
  private:
   enum class deadline_kind { none, connect, request_body, response, response_body };
@@ -79,7 +91,6 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
     bool chunked = false;   // it came chunked, so it goes up chunked
   };
   void commit();
-  upstream_conn& up() { return upstream_.conn(); }
 
   // the request head up
   void do_send_head();
@@ -89,40 +100,15 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   void on_read_request_body(error_code ec, std::size_t n);
   void on_write_request_body(error_code ec);
   void on_request_forwarded();
-  // response: upstream -> client
-  void next_response_head();     // from what is buffered, else read
-  void do_read_response_head();  // read more of it
-  void on_upstream_readable(error_code ec);
-  void on_response_head_error(error_code ec);
-  void on_response_head_bytes();
-  void on_interim(unsigned status);
-  void on_final_head();
-  void start_response();
-  void pump_response();
-  void do_read_response_body();
-  void on_read_response_body(error_code ec, std::size_t n);
-  void on_write_response(error_code ec, std::size_t n);
   // timers
   void set_deadline(clock::duration d, deadline_kind k);
   void on_timeout();
   // endings
-  void fail(unsigned status, std::string_view why);  // answer an error, or abort if committed
   void record_metrics();
   void log_access();
-  // prefix mounts (README "Prefix mounts"; the mapping is prefix_mount's)
-  void map_response(const prefix_mount& m);
-  // The gather list for body bytes `body` (views), framed for the client: as they are, or as
-  // one chunk (+ the last chunk when `last`); hrefs mapped first on a prefix-mounted XML body.
-  void frame_response_body(const std::vector<std::string_view>& body, bool last);
-  // The same for the request body going up (chunked when the client sent it chunked).
+  // The request body's gather list going up (chunked when the client sent it chunked).
   void frame_request_body(const std::vector<std::string_view>& body, bool last);
-  static void add_chunked(std::vector<net::const_buffer>& out, char (&size_line)[20],
-                          const std::vector<std::string_view>& body, bool last);
   void write_upstream_head();
-  // Large Content-Length bodies between plain TCP sockets go through a pipe (splice.hpp),
-  // either way, by one implementation.
-  enum class leg { down, up };  // down: the response's body, upstream -> client; up: the request's
-  bool start_splice(leg l);     // false: not now
   void splice(leg l);
   void on_splice_wait(leg l, bool reading, error_code ec);
   void on_splice_failed(leg l, bool reading, const std::string& what);
@@ -142,20 +128,11 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   std::unique_ptr<exchange_scratch> scratch_;  // from the worker, given back by the destructor
   header_fields& up_fields_;  // the request's fields as the upstream gets them
   std::string& up_head_;      // the request head for the upstream, written once (again on a retry)
-  std::optional<response_parser> rp_;  // the upstream's current response (1xx, then final)
-  std::string& rhead_raw_;    // its raw head: rp_'s views point here
-  header_fields& client_fields_;
-  std::string& client_head_;  // the final head for the client
-  bool head_written_ = false;
-  std::vector<net::const_buffer>& out_;  // gather list of the response write under way
-  std::size_t out_consumed_ = 0;        // upstream read-buffer bytes that write covers
-  char chunk_size_[20];                 // hex size line of the chunk in out_
+  response_relay response_{*this, route_, *scratch_};  // upstream -> client: heads, then the body
   std::vector<net::const_buffer>& up_out_;  // the same for the request body going up
   splice_leg spliced_down_, spliced_up_;  // spliced bodies (a pipe while one runs)
   std::size_t up_out_consumed_ = 0;
   char up_chunk_size_[20];
-  std::optional<href_rewriter> hrefs_;  // XML body on a prefix-mounted route: hrefs mapped
-  std::string rewritten_;               // hrefs_' output for the chunk being written
 
   clock::time_point deadline_{};
   deadline_kind deadline_kind_ = deadline_kind::none;
@@ -167,8 +144,6 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   phase phase_ = phase::waiting;
   request_phase request_phase_ = request_phase::sending_head;
   request_framing req_;
-  response_plan plan_;             // the final response's framing and keep-alive (response_plan.hpp)
-  bool response_started_ = false;  // any upstream response byte parsed
 };
 
 }  // namespace holdon
