@@ -1,35 +1,20 @@
 #include "holdon/exchange.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/error.hpp>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <span>
 
-#include "holdon/body_framing.hpp"
 #include "holdon/client_session.hpp"
 #include "holdon/error_response.hpp"
 #include "holdon/exchange_log.hpp"
 #include "holdon/header_rewrite.hpp"
 #include "holdon/log.hpp"
 #include "holdon/metrics.hpp"
-#include "holdon/prefix_mount.hpp"
 #include "holdon/response_plan.hpp"
-#include "holdon/route_table.hpp"
 
 namespace holdon {
-namespace http = beast::http;
 
 namespace {
-bool idempotent(std::string_view method) {
-  for (std::string_view m : {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE", "PROPFIND", "SEARCH", "REPORT"})
-    if (method == m) return true;
-  return false;
-}
-
 template <class Ms>
 long long ms(Ms d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
@@ -47,10 +32,7 @@ exchange::exchange(std::shared_ptr<client_session> s, const route_config& route,
     : s_(std::move(s)),
       route_(route),
       policy_(std::move(d)),
-      scratch_(s_->home().exchange_scratches.get()),
-      up_fields_(scratch_->up_fields),
-      up_head_(scratch_->up_head),
-      up_out_(scratch_->up_out) {
+      scratch_(s_->home().exchange_scratches.get()) {
   s_->home().stats.exchanges.fetch_add(1, std::memory_order_relaxed);
   s_->home().stats.exchanges_in_flight.fetch_add(1, std::memory_order_relaxed);
 }
@@ -62,136 +44,25 @@ exchange::~exchange() {
   s_->home().exchange_scratches.put(std::move(scratch_));
 }
 
-// ---------------------------------------------------------------- request head
+// ---------------------------------------------------------------- the request
 
 void exchange::start() {
-  auto& p = s_->request();
-  const auto& req = p.head();
-  req_.head = req.method == "HEAD";
-  req_.has_body = !p.is_done();
-  req_.chunked = p.chunked();
-  up_fields_.assign(req.fields);
-  rewrite_request_headers(up_fields_, {s_->peer_ip(), s_->scheme(), req.version, s_->config_in_use()->via, s_->via_value(req.version),
-                                      s_->trusts_forwarded()});
-  if (req_.chunked) up_fields_.insert("Transfer-Encoding", "chunked");
-  if (up_fields_.find(field_kind::host) == up_fields_.end()) {  // HTTP/1.0 without Host
-    const auto& up = s_->config_in_use()->upstreams[route_.upstream_index];
-    up_fields_.set("Host", up_fields_.own(up.servers.front().text()));
-  }
-  upstream_.start(!req_.has_body && idempotent(req.method));
+  req_ = request_.prepare();
+  upstream_.start(request_.resendable());
 }
 
-// The head names the chosen server where a prefix mount maps URLs: written again after a
-// failed connect moved the exchange to another server.
-void exchange::write_upstream_head() {
-  const auto& req = s_->request().head();
-  auto m = mount_of(route_);
-  if (m.active()) {
-    const auto& up = s_->config_in_use()->upstreams[route_.upstream_index];
-    auto authority = up.servers[upstream_.server()].text();
-    map_request_fields(m, {req.fields["Host"], authority, s_->scheme(), up.tls.enabled ? "https" : "http"}, req.fields,
-                       up_fields_);
-  }
-  up_head_.clear();
-  if (!m.active() && !req.target.empty() && req.target.front() == '/')
-    write_request_head(up_head_, req.method, req.target, up_fields_);
-  else
-    write_request_head(up_head_, req.method, path_to_upstream(m, target_path(req.target)), up_fields_);
-}
-
-// ---------------------------------------------------------------- upcalls of the upstream connector
-
-void exchange::on_server_chosen() { write_upstream_head(); }
+// Upcalls of the upstream connector and the request relay.
+void exchange::on_server_chosen() { request_.write_head(); }
 void exchange::on_connecting() { set_deadline(route_.timeouts.connect, deadline_kind::connect); }
-void exchange::on_upstream_ready() { do_send_head(); }
+void exchange::on_upstream_ready() { request_.send_head(); }
 void exchange::on_no_upstream(unsigned status, std::string_view why) { fail(status, why); }
+std::size_t exchange::upstream_server() const { return upstream_.server(); }
 
-void exchange::do_send_head() {
-  set_deadline(route_.timeouts.idle, deadline_kind::request_body);
-  // With a body the head goes alone first: the upstream may answer 100 Continue before the
-  // client sends a byte.
-  net::async_write(up().socket, net::buffer(up_head_),
-                   [self = shared_from_this()](error_code ec, std::size_t) { self->on_send_head(ec); });
-}
-
-void exchange::on_send_head(error_code ec) {
-  if (!waiting()) return;
-  if (ec) {
-    if (retry_stale()) return;
-    return fail(502, "upstream write failed: " + ec.message());
-  }
-  ++up().requests;
+// The head is up: the response may start at once (100 Continue, an early answer), while the
+// body, if any, follows.
+void exchange::on_head_sent() {
+  if (req_.has_body) request_phase_ = request_phase::sending_body;
   response_.next_head();
-  if (!req_.has_body) return on_request_forwarded();
-  request_phase_ = request_phase::sending_body;
-  pump_request_body();
-}
-
-// ---------------------------------------------------------------- request body
-
-// Parses what the client sent so far and forwards the body bytes among it, from the
-// session's read buffer; reads more when nothing in it can be forwarded.
-void exchange::pump_request_body() {
-  auto& p = s_->request();
-  auto& in = s_->input();
-  if (in.empty() && start_splice(leg::up)) return;
-  p.body().clear();
-  std::size_t used = 0;
-  if (!in.empty()) {
-    error_code ec;
-    used = p.put_body(in.data(), ec);
-    if (ec) {
-      if (ec == http::error::body_limit) return fail(413, "request body larger than limits.max_body_bytes");
-      return fail(400, "malformed request body: " + ec.message());
-    }
-  }
-  bool last = p.is_done();
-  if (p.body().empty() && !last) {  // framing only (a chunk header), or nothing yet: read on
-    in.consume(used);
-    set_deadline(route_.timeouts.idle, deadline_kind::request_body);
-    auto [data, size] = in.prepare(1, buffer_pool::large);
-    s_->socket().async_read_some(net::buffer(data, size), [self = shared_from_this()](error_code ec, std::size_t n) {
-      self->on_read_request_body(ec, n);
-    });
-    return;
-  }
-  bytes_in_ += p.body_bytes();
-  frame_request_body(p.body(), last);
-  up_out_consumed_ = used;
-  set_deadline(route_.timeouts.idle, deadline_kind::request_body);
-  net::async_write(up().socket, std::span<const net::const_buffer>(up_out_), [self = shared_from_this()](error_code ec, std::size_t) {
-    self->on_write_request_body(ec);
-  });
-}
-
-void exchange::on_read_request_body(error_code ec, std::size_t n) {
-  if (!waiting()) return;  // an early final response stops the upload
-  if (ec) {
-    return abort("client failed while sending the body: " + ec.message());
-  }
-  s_->input().commit(n);
-  pump_request_body();
-}
-
-void exchange::on_write_request_body(error_code ec) {
-  if (ended()) return;
-  s_->input().consume(up_out_consumed_);
-  up_out_consumed_ = 0;
-  if (ec) {
-    // The upstream stopped reading; it may still have answered (413, 401...): the
-    // response read decides. The rest of the client's body is never read.
-    upstream_.broken();
-    return;
-  }
-  if (s_->request().is_done()) return on_request_forwarded();
-  if (!waiting()) return;
-  pump_request_body();
-}
-
-void exchange::frame_request_body(const std::vector<std::string_view>& body, bool last) {
-  up_out_.clear();
-  if (req_.chunked) return add_chunked(up_out_, up_chunk_size_, body, last);
-  add_plain(up_out_, body);
 }
 
 // The final head is chosen (the upstream's, or an error of holdon's): from now on no 1xx may go.

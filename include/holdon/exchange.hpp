@@ -27,6 +27,7 @@
 #include "holdon/net.hpp"
 #include "holdon/prefix_mount.hpp"
 #include "holdon/response_plan.hpp"
+#include "holdon/request_relay.hpp"
 #include "holdon/response_relay.hpp"
 #include "holdon/scratch.hpp"
 #include "holdon/splice.hpp"
@@ -61,6 +62,10 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   void on_connecting();       // the connect deadline starts
   void on_upstream_ready();   // connected (or leased): send the head
   void on_no_upstream(unsigned status, std::string_view why);  // every server failed
+  std::size_t upstream_server() const;
+  void on_head_sent();          // the request head is up
+  void on_request_forwarded();  // and its whole body
+  void count_in(std::uint64_t n) { bytes_in_ += n; }
   client_writer& writer() { return writer_; }
   std::weak_ptr<wheel_client> as_wheel_client() { return weak_from_this(); }
   void count_out(std::size_t n) { bytes_out_ += n; }
@@ -85,30 +90,14 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   // upstream's or an error of holdon's; ended: finish() ran, handlers only return.
   enum class phase { waiting, answering, ended };
   enum class request_phase { sending_head, sending_body, forwarded };
-  struct request_framing {  // facts of the client's request, read once at start()
-    bool head = false;      // a HEAD request: the response has no body
-    bool has_body = false;
-    bool chunked = false;   // it came chunked, so it goes up chunked
-  };
   void commit();
 
-  // the request head up
-  void do_send_head();
-  void on_send_head(error_code ec);
-  // request body: client -> upstream
-  void pump_request_body();
-  void on_read_request_body(error_code ec, std::size_t n);
-  void on_write_request_body(error_code ec);
-  void on_request_forwarded();
   // timers
   void set_deadline(clock::duration d, deadline_kind k);
   void on_timeout();
   // endings
   void record_metrics();
   void log_access();
-  // The request body's gather list going up (chunked when the client sent it chunked).
-  void frame_request_body(const std::vector<std::string_view>& body, bool last);
-  void write_upstream_head();
   void splice(leg l);
   void on_splice_wait(leg l, bool reading, error_code ec);
   void on_splice_failed(leg l, bool reading, const std::string& what);
@@ -126,13 +115,9 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   upstream_connector upstream_{*this, route_};  // the upstream connection: pick, lease, connect, pool
 
   std::unique_ptr<exchange_scratch> scratch_;  // from the worker, given back by the destructor
-  header_fields& up_fields_;  // the request's fields as the upstream gets them
-  std::string& up_head_;      // the request head for the upstream, written once (again on a retry)
+  request_relay request_{*this, route_, *scratch_};    // client -> upstream: head, then the body
   response_relay response_{*this, route_, *scratch_};  // upstream -> client: heads, then the body
-  std::vector<net::const_buffer>& up_out_;  // the same for the request body going up
   splice_leg spliced_down_, spliced_up_;  // spliced bodies (a pipe while one runs)
-  std::size_t up_out_consumed_ = 0;
-  char up_chunk_size_[20];
 
   clock::time_point deadline_{};
   deadline_kind deadline_kind_ = deadline_kind::none;
@@ -143,7 +128,7 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   std::string error_;           // why the exchange failed, for the log
   phase phase_ = phase::waiting;
   request_phase request_phase_ = request_phase::sending_head;
-  request_framing req_;
+  request_relay::framing req_;  // what prepare() read of the request
 };
 
 }  // namespace holdon
