@@ -198,7 +198,7 @@ config parser::top(const YAML::Node& root) const {
   if (auto v = root["fronts"]) c.fronts = fronts(v);
   // Global sections first: routes inherit them.
   if (auto v = root["interim"]) c.interim = interim(v, "interim", c.interim);
-  if (auto v = root["timeouts"]) c.timeouts = timeouts(v, "timeouts", c.timeouts);
+  if (auto v = root["timeouts"]) c.timeouts = timeouts(v, "timeouts", c.timeouts, false);
   if (auto v = root["limits"]) c.limits = limits(v);
   if (auto v = root["drain_timeout"]) c.drain_timeout = get_duration(v, "drain_timeout");
   if (auto v = root["threads"]) c.threads = static_cast<unsigned>(get_uint(v, "threads", 0, 256));
@@ -211,8 +211,13 @@ config parser::top(const YAML::Node& root) const {
   return c;
 }
 
-timeouts_config parser::timeouts(const YAML::Node& n, const std::string& path, timeouts_config t) const {
+timeouts_config parser::timeouts(const YAML::Node& n, const std::string& path, timeouts_config t,
+                                 bool route) const {
   known_keys(n, path, {"connect", "client_header", "idle", "upstream_response"});
+  // The head is read before a route can be chosen, so only the global value can apply.
+  if (auto v = n["client_header"]; route && v)
+    fail(v, join(path, "client_header"),
+         "applies to the whole connection before any route is chosen; set it under the global timeouts");
   auto one = [&](const char* k, duration& d) {
     if (auto v = n[k]) {
       d = get_duration(v, join(path, k));

@@ -34,7 +34,8 @@ struct parser {
 
   // ---- the top level and its one-mapping sections (config.cpp), in the order top() reads them
   config top(const YAML::Node& root) const;
-  timeouts_config timeouts(const YAML::Node& n, const std::string& path, timeouts_config t) const;
+  // `route`: the section of a route, which must not set what applies before routing.
+  timeouts_config timeouts(const YAML::Node& n, const std::string& path, timeouts_config t, bool route) const;
   limits_config limits(const YAML::Node& n) const;
   void log(const YAML::Node& n, config& c) const;
   admin_config admin(const YAML::Node& n) const;

@@ -165,7 +165,7 @@ route_config parser::route(const YAML::Node& r, const std::string& path, const c
   if (it == c.upstreams.end()) fail(u, path + ".upstream", "no upstream named '" + rc.upstream + "'");
   rc.upstream_index = static_cast<std::size_t>(it - c.upstreams.begin());
   if (auto v = r["interim"]) rc.interim = interim(v, path + ".interim", c.interim);
-  if (auto v = r["timeouts"]) rc.timeouts = timeouts(v, path + ".timeouts", c.timeouts);
+  if (auto v = r["timeouts"]) rc.timeouts = timeouts(v, path + ".timeouts", c.timeouts, true);
   prefix_mount(r, path, rc);
   return rc;
 }
