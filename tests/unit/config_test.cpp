@@ -283,6 +283,23 @@ TEST_CASE("config: a route's timeouts override the named keys and inherit the re
   CHECK(c.timeouts.upstream_response == 90s);
 }
 
+// The head is read (under client_header) before any route can be chosen, so a route's value
+// could never apply: --check refuses it instead of accepting a key that does nothing.
+TEST_CASE("config: a route's timeouts may not set client_header, the global timeouts may") {
+  CHECK(error_of(yaml({
+            "listen: [127.0.0.1:8080]",
+            "upstreams: {dav: {servers: [127.0.0.1:8081]}}",
+            "routes:",
+            "  - path_prefix: /",
+            "    upstream: dav",
+            "    timeouts:",
+            "      idle: 10s",
+            "      client_header: 5s",
+        })) == "t.yaml:8: routes[0].timeouts.client_header: applies to the whole connection before any "
+               "route is chosen; set it under the global timeouts");
+  CHECK(error_of(minimal + "timeouts: {client_header: 5s}\n") == "<parsed without error>");
+}
+
 // ---------------------------------------------------------------- interim lists and caps
 
 TEST_CASE("config: user_agent_caps parse and replace the default caps") {
