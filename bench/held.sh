@@ -7,20 +7,10 @@
 # CPU (user+sys over the whole run, % of one core), 102 jitter p50/p99/max and errors.
 # nginx sends no 102s; it is measured holding the same requests for RSS and CPU.
 set -euo pipefail
-HB=${HOLDON_BIN:-build/holdon}  # another build to measure, e.g. an older commit's
-cd "$(dirname "$0")/.."
-scripts/deps.sh bench
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build >/dev/null
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "$0")/common.sh" held
 CONNS=${HELD_CONNS:-8000} DELAY=${HELD_DELAY_S:-30} EVERY=${HELD_EVERY_MS:-1000}
 U=18495 H=18496 N=18497
-tmp=$(mktemp -d /tmp/holdon-held.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; bench/peers.sh stop nginx $N; rm -rf "$tmp"; }
-trap cleanup EXIT
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
-cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo $t; }
-rss_kib() { local t=0 p; for p in "$@"; do t=$((t + $(awk '/^'"$2"':/ { print $2 }' "/proc/$p/status"))); done; echo $t; }
 
 build/bench/holdon_load upstream --port $U --delay-ms $((DELAY * 1000)) > "$tmp/upstream.log" & pids+=($!)
 wait_port $U
@@ -39,13 +29,12 @@ measure() {
   [ $rc = 0 ] || echo "  (the held client failed: exit $rc)"
 }
 
-printf 'listen: [127.0.0.1:%s]\nthreads: 1\nupstreams: {app: {servers: [127.0.0.1:%s]}}\nroutes: [{path_prefix: /, upstream: app}]\ninterim: {first_after: %sms, every: %sms, max: 1000}\ntimeouts: {upstream_response: %ss}\nlog: {access: off, level: warn}\n' \
-  $H $U "$EVERY" "$EVERY" $((DELAY + 60)) > "$tmp/holdon.yaml"
-"$HB" -c "$tmp/holdon.yaml" & hp=$!; pids+=($hp)
-wait_port $H
+start_holdon $H $U 1 "interim: {first_after: ${EVERY}ms, every: ${EVERY}ms, max: 1000}
+timeouts: {upstream_response: $((DELAY + 60))s}
+"
 measure holdon "$hp" --port $H --first-ms "$EVERY" --every-ms "$EVERY"
 kill $hp
 
-BENCH_WORKERS=1 bench/peers.sh start nginx $N $U
-np=$(cat /tmp/holdon-bench.$(id -u)/nginx-$N/nginx.pid)
+BENCH_WORKERS=1 start_peer nginx $N $U
+np=$(peer_pid nginx $N)
 measure nginx "$np $(pgrep -P "$np" | tr '\n' ' ')" --port $N --first-ms "$EVERY" --every-ms "$EVERY"

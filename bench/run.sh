@@ -8,48 +8,33 @@
 # proxy (for direct: the origin) spent per request (user+sys over the wrk run / requests),
 # which varies much less from run to run than req/s on a small shared machine. Loopback only.
 set -euo pipefail
-HB=${HOLDON_BIN:-build/holdon}  # another build to measure, e.g. an older commit's
-cd "$(dirname "$0")/.."
-scripts/deps.sh bench
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build >/dev/null
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "$0")/common.sh" bench
 SECS=${BENCH_SECONDS:-10} ROUNDS=${BENCH_ROUNDS:-3} CONNS=${BENCH_CONNS:-50}
 export BENCH_WORKERS=${BENCH_WORKERS:-1}
 SIZES=${BENCH_SIZES:-100b 64k}
 O=18490 H=18491 N=18492 P=18493
-tmp=$(mktemp -d /tmp/holdon-bench.XXXXXX)
-hpid=""
-cleanup() {
-  [ -z "$hpid" ] || kill "$hpid" 2>/dev/null || true
-  bench/peers.sh stop haproxy $P; bench/peers.sh stop nginx $N; bench/peers.sh stop origin $O
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-bench/peers.sh start origin $O
-bench/peers.sh start nginx $N $O
-bench/peers.sh start haproxy $P $O
-printf 'listen: [127.0.0.1:%s]\nthreads: %s\nupstreams: {app: {servers: [127.0.0.1:%s]}}\nroutes: [{path_prefix: /, upstream: app}]\nlog: {access: off, level: warn}\n' \
-  $H "$BENCH_WORKERS" $O > "$tmp/holdon.yaml"
-"$HB" -c "$tmp/holdon.yaml" & hpid=$!
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$H) 2>/dev/null && break; sleep 0.05; done
+start_peer origin $O
+start_peer nginx $N $O
+start_peer haproxy $P $O
+start_holdon $H $O "$BENCH_WORKERS"
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
 echo "versions: $("$HB" --version), $(/usr/sbin/nginx -v 2>&1 | cut -d: -f2 | tr -d ' '), $(/usr/sbin/haproxy -v | head -1 | cut -d' ' -f1-3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "wrk -t1 -c$CONNS -d${SECS}s, $ROUNDS interleaved rounds, medians; workers/threads per proxy: $BENCH_WORKERS"
 
 # The processes whose CPU time counts for a target: the proxy's (nginx: its workers).
-opid=$(pgrep -P "$(cat /tmp/holdon-bench.$(id -u)/origin-$O/nginx.pid)" | tr '\n' ' ')
-npid=$(pgrep -P "$(cat /tmp/holdon-bench.$(id -u)/nginx-$N/nginx.pid)" | tr '\n' ' ')
-ppid=$(cat /tmp/holdon-bench.$(id -u)/haproxy-$P/haproxy.pid)
-ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo $t; }
+opid=$(pgrep -P "$(peer_pid origin $O)" | tr '\n' ' ')
+npid=$(pgrep -P "$(peer_pid nginx $N)" | tr '\n' ' ')
+ppid=$(peer_pid haproxy $P)
 hz=$(getconf CLK_TCK)
 
 # wrk_run URL PIDS... -> "rps p50_ms p99_ms cpu_us_per_request"
 wrk_run() {
   local url=$1; shift
-  local c0; c0=$(ticks "$@")
+  local c0; c0=$(cpu_ticks "$@")
   wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "$url" > "$tmp/wrk.out"
-  local c1; c1=$(ticks "$@")
+  local c1; c1=$(cpu_ticks "$@")
   awk -v cpu=$((c1 - c0)) -v hz="$hz" '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /Requests\/sec/ { rps = $2 } / 50%/ { p50 = ms($2) } / 99%/ { p99 = ms($2) }
@@ -57,14 +42,13 @@ wrk_run() {
     /Non-2xx|Socket errors/ { err = err " " $0 }
     END { printf "%.0f %.3f %.3f %.1f\n", rps, p50, p99, n ? cpu / hz * 1e6 / n : 0; if (err != "") print "wrk:" err > "/dev/stderr" }' "$tmp/wrk.out"
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 for size in $SIZES; do
   for r in $(seq "$ROUNDS"); do
     for t in direct:$O holdon:$H nginx:$N haproxy:$P; do
-      case ${t%%:*} in direct) pids=$opid ;; holdon) pids=$hpid ;; nginx) pids=$npid ;; haproxy) pids=$ppid ;; esac
+      case ${t%%:*} in direct) procs=$opid ;; holdon) procs=$hp ;; nginx) procs=$npid ;; haproxy) procs=$ppid ;; esac
       # shellcheck disable=SC2086
-      echo "${t%%:*} $(wrk_run "http://127.0.0.1:${t#*:}/$size" $pids)" >> "$tmp/$size.txt"
+      echo "${t%%:*} $(wrk_run "http://127.0.0.1:${t#*:}/$size" $procs)" >> "$tmp/$size.txt"
     done
   done
   echo

@@ -4,29 +4,16 @@
 # Origin: bench/holdon_load upstream (PUT /sink drains and counts, GET /bytes/N streams N bytes).
 # Client: curl, body from a file of zeros in the page cache (PUT) and to /dev/null (GET).
 set -euo pipefail
-HB=${HOLDON_BIN:-build/holdon}  # another build to measure, e.g. an older commit's
-cd "$(dirname "$0")/.."
-scripts/deps.sh bench
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build >/dev/null
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "$0")/common.sh" stream
 MIB=${STREAM_MIB:-1024} ROUNDS=${STREAM_ROUNDS:-3}
 O=18485 H=18486 N=18487 P=18488
-tmp=$(mktemp -d /tmp/holdon-stream.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  bench/peers.sh stop nginx $N; bench/peers.sh stop haproxy $P; rm -rf "$tmp"
-}
-trap cleanup EXIT
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 build/bench/holdon_load upstream --port $O --delay-ms 0 >/dev/null & pids+=($!)
 wait_port $O
-printf 'listen: [127.0.0.1:%s]\nthreads: 1\nupstreams: {app: {servers: [127.0.0.1:%s]}}\nroutes: [{path_prefix: /, upstream: app}]\nlog: {access: off, level: warn}\n' $H $O > "$tmp/holdon.yaml"
-"$HB" -c "$tmp/holdon.yaml" & hp=$!; pids+=($hp)
-wait_port $H
-bench/peers.sh start nginx $N $O
-bench/peers.sh start haproxy $P $O
+start_holdon $H $O 1
+start_peer nginx $N $O
+start_peer haproxy $P $O
 head -c $((MIB * 1048576)) /dev/zero > "$tmp/body"
 bytes=$((MIB * 1048576))
 echo "machine: $(nproc) cores, $(uname -sr); $MIB MiB bodies, $ROUNDS interleaved rounds, medians (MB/s)"
@@ -40,7 +27,6 @@ for r in $(seq "$ROUNDS"); do
     echo "${t%%:*} $put ${get% *}" >> "$tmp/results"
   done
 done
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 printf '%-8s %10s %10s\n' target PUT_MB/s GET_MB/s
 for name in direct holdon nginx haproxy; do
   printf '%-8s %10.0f %10.0f\n' $name \

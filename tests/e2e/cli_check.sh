@@ -2,20 +2,12 @@
 # cli_check.sh HOLDON SOURCE_DIR - `holdon --check` accepts the shipped config and rejects bad
 # ones with exit code 2 and a message naming the file, the line and the key.
 set -u
-holdon=$1; src=$2
-pass=0; fail=0
-ok() { pass=$((pass+1)); echo "ok: $*"; }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# shellcheck source-path=SCRIPTDIR source=check_lib.sh
+. "$(dirname "$0")/check_lib.sh" "$@"
 
 out=$("$holdon" --check -c "$src/conf/holdon.yaml" 2>&1); rc=$?
 [ $rc = 0 ] && ok "conf/holdon.yaml is valid ($out)" || bad "conf/holdon.yaml rejected: rc=$rc $out"
 
-expect_error() {  # NAME EXPECTED-SUBSTRING YAML
-  printf '%s\n' "$3" > "$tmp/$1.yaml"
-  out=$("$holdon" --check -c "$tmp/$1.yaml" 2>&1); rc=$?
-  if [ $rc = 2 ] && [[ "$out" == *"$2"* ]]; then ok "$1: rc=2, $out"; else bad "$1: rc=$rc, wanted '$2' in: $out"; fi
-}
 base='listen: [127.0.0.1:8080]
 upstreams: {app: {servers: [127.0.0.1:8081]}}
 routes: [{path_prefix: /, upstream: app}]'
@@ -36,8 +28,7 @@ expect_error bad-front-address "bad-front-address.yaml:6: fronts[0].addresses: b
 fronts:
   - kind: haproxy
     addresses: [10.0.0.0/40]"
-out=$("$holdon" --check -c "$tmp/no-such.yaml" 2>&1); rc=$?
+run_check no-such
 [ $rc = 2 ] && [[ "$out" == *"no-such.yaml: cannot open"* ]] && ok "missing file: rc=2" || bad "missing file: rc=$rc $out"
 out=$("$holdon" --version); [[ "$out" == "holdon "* ]] && ok "--version: $out" || bad "--version: $out"
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+summary

@@ -4,11 +4,8 @@
 # ones are rejected with exit code 2 and a message naming the file, the line and the key.
 # Certificates are made at run time (tests/tls/make_pki.sh) and removed at the end.
 set -u
-holdon=$1; src=$2
-pass=0; fail=0
-ok() { pass=$((pass+1)); echo "ok: $*"; }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# shellcheck source-path=SCRIPTDIR source=check_lib.sh
+. "$(dirname "$0")/check_lib.sh" "$@"
 bash "$src/tests/tls/make_pki.sh" "$tmp/pki" || { echo "FAIL: make_pki.sh"; exit 1; }
 p=$tmp/pki
 
@@ -27,12 +24,8 @@ routes: [{upstream: app}]
 YAML
 }
 expect_ok() {
-  out=$("$holdon" --check -c "$tmp/$1.yaml" 2>&1); rc=$?
+  run_check "$1"
   if [ $rc = 0 ]; then ok "$1: rc=0 ($out)"; else bad "$1: rc=$rc $out"; fi
-}
-expect_error() {  # NAME EXPECTED-SUBSTRING
-  out=$("$holdon" --check -c "$tmp/$1.yaml" 2>&1); rc=$?
-  if [ $rc = 2 ] && [[ "$out" == *"$2"* ]]; then ok "$1: rc=2, $out"; else bad "$1: rc=$rc, wanted '$2' in: $out"; fi
 }
 
 write valid "$p/a.test.pem" "$p/a.test.key"
@@ -52,11 +45,10 @@ expect_error not-pem "not-pem.yaml:7: listen[1].tls.certificates[1].cert: not a 
 write missing-ca "$p/a.test.pem" "$p/a.test.key" "{ca_file: $p/nope-ca.pem}"
 expect_error missing-ca "missing-ca.yaml:9: upstreams.app.tls.ca_file: cannot read: '$p/nope-ca.pem'"
 write insecure "$p/a.test.pem" "$p/a.test.key" "{insecure_skip_verify: true}"
-out=$("$holdon" --check -c "$tmp/insecure.yaml" 2>&1); rc=$?
+run_check insecure
 [ $rc = 0 ] && [[ "$out" == *"insecure_skip_verify"*"NOT verified"* ]] && ok "insecure switch: valid and warned ($out)" \
   || bad "insecure switch: rc=$rc $out"
 # Start-up refuses the same files (exit 2), before binding anything.
 out=$(timeout 10 "$holdon" -c "$tmp/mismatch.yaml" 2>&1); rc=$?
 [ $rc = 2 ] && [[ "$out" == *"does not match"* ]] && ok "start-up with a mismatched key: rc=2" || bad "start-up: rc=$rc $out"
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+summary

@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# common.sh - what bench/held.sh, run.sh and stream.sh share; sourced, not run:
+#   . "$(dirname "$0")/common.sh" NAME
+# Leaves the shell in the repository root with the bench dependencies installed and build/
+# configured and built, and defines:
+#   HB            the holdon to measure (HOLDON_BIN, default build/holdon)
+#   $tmp          a fresh /tmp/holdon-NAME.XXXXXX, removed at exit
+#   pids          background processes the script started (pids+=($!)), killed at exit
+#   start_peer KIND PORT [UPSTREAM_PORT]  bench/peers.sh start, and its stop at exit
+#   peer_pid KIND PORT                    the main pid of a started peer (nginx: the master)
+#   start_holdon PORT UPSTREAM_PORT THREADS [YAML-LINES]  holdon on PORT, its pid in $hp
+#   wait_port PORT, cpu_ticks PIDS..., median (stdin: one number a line)
+HB=${HOLDON_BIN:-build/holdon}  # another build to measure, e.g. an older commit's
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit
+scripts/deps.sh bench
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build >/dev/null
+
+tmp=$(mktemp -d "/tmp/holdon-$1.XXXXXX")
+pids=()
+peers=()  # "KIND PORT" of every peer started, stopped at exit in reverse order
+cleanup() {
+  local p i
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for ((i = ${#peers[@]} - 1; i >= 0; i--)); do
+    # shellcheck disable=SC2086
+    bench/peers.sh stop ${peers[i]}
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+start_peer() {
+  peers+=("$1 $2")  # before the start: a peer that fails half-way is stopped too
+  bench/peers.sh start "$@"
+}
+peer_pid() { cat "${BENCH_RUN_DIR:-/tmp/holdon-bench.$(id -u)}/$1-$2/"*.pid; }
+
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+start_holdon() {
+  printf 'listen: [127.0.0.1:%s]\nthreads: %s\nupstreams: {app: {servers: [127.0.0.1:%s]}}\nroutes: [{path_prefix: /, upstream: app}]\n%slog: {access: off, level: warn}\n' \
+    "$1" "$3" "$2" "${4:-}" > "$tmp/holdon.yaml"
+  "$HB" -c "$tmp/holdon.yaml" & hp=$!
+  pids+=("$hp")
+  wait_port "$1"
+}
+
+# User+system CPU time of the processes, in clock ticks (getconf CLK_TCK a second).
+cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo $t; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
