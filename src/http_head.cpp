@@ -72,8 +72,17 @@ bool parse_version(const char*& p, const char* end, unsigned& v) {
 
 bool crlf_at(const char* p, const char* end) { return end - p >= 2 && p[0] == '\r' && p[1] == '\n'; }
 
-// A Content-Length value, or a list of equal ones ("5, 5"; responses only): nullopt if bad.
-std::optional<std::uint64_t> parse_length(std::string_view v, bool list_ok) {
+bool connection_has(const header_fields& f, std::string_view token) {
+  for (const auto& h : f) {
+    if (h.kind != field_kind::connection) continue;
+    for (auto t : http::token_list{h.value})
+      if (iequals_ascii({t.data(), t.size()}, token)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::optional<std::uint64_t> parse_content_length(std::string_view v, bool list_ok) {
   std::optional<std::uint64_t> result;
   while (true) {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
@@ -92,16 +101,6 @@ std::optional<std::uint64_t> parse_length(std::string_view v, bool list_ok) {
     v.remove_prefix(1);
   }
 }
-
-bool connection_has(const header_fields& f, std::string_view token) {
-  for (const auto& h : f) {
-    if (h.kind != field_kind::connection) continue;
-    for (auto t : http::token_list{h.value})
-      if (iequals_ascii({t.data(), t.size()}, token)) return true;
-  }
-  return false;
-}
-}  // namespace
 
 // ---------------------------------------------------------------- chunked bodies
 
@@ -245,6 +244,10 @@ void message_parser<isRequest>::set_framing(error_code& ec) {
   std::size_t te_fields = 0, cl_fields = 0;
   bool chunked_last = false, chunked_elsewhere = false;
   std::optional<std::uint64_t> length;
+  error_code bad;  // the first reason the framing cannot be told
+  auto refuse = [&](http::error e) {
+    if (!bad) bad = e;
+  };
   for (const auto& h : f) {
     if (h.kind == field_kind::transfer_encoding) {
       ++te_fields;
@@ -254,17 +257,24 @@ void message_parser<isRequest>::set_framing(error_code& ec) {
       }
     } else if (h.kind == field_kind::content_length) {
       ++cl_fields;
-      auto n = parse_length(h.value, !isRequest);
-      if (!n || (length && *length != *n)) return static_cast<void>(ec = http::error::bad_content_length);
-      length = n;
+      auto n = parse_content_length(h.value, !isRequest);
+      if (!n || (length && *length != *n)) refuse(http::error::bad_content_length);
+      else length = n;
     }
   }
-  if constexpr (isRequest) {
-    if (cl_fields > 1) return static_cast<void>(ec = http::error::bad_content_length);
+  if (isRequest && cl_fields > 1) refuse(http::error::bad_content_length);
+  if (te_fields && cl_fields) refuse(http::error::bad_transfer_encoding);
+  if (te_fields && (chunked_elsewhere || (isRequest && head_.version < 11))) refuse(http::error::bad_transfer_encoding);
+  if (isRequest && te_fields && !chunked_last) refuse(http::error::bad_transfer_encoding);  // unknowable length
+  if (bad) {
+    if constexpr (!isRequest) return static_cast<void>(ec = bad);
+    // A request's framing is refused by request_guard (check_framing), with the status and
+    // text the client gets. Here the body just cannot be read: put_body fails with `bad`.
+    framing_ = framing::unknown;
+    unknown_why_ = bad;
+    keep_alive_ = false;
+    return;
   }
-  if (te_fields && cl_fields) return static_cast<void>(ec = http::error::bad_transfer_encoding);
-  if (te_fields && (chunked_elsewhere || (isRequest && head_.version < 11)))
-    return static_cast<void>(ec = http::error::bad_transfer_encoding);
   has_length_ = length.has_value();
   if (length) length_ = *length;
   if (no_body) {
@@ -273,10 +283,8 @@ void message_parser<isRequest>::set_framing(error_code& ec) {
     if (chunked_last) {
       framing_ = framing::chunked;
       chunks_ = std::make_unique<chunk_decoder>(body_, body_limit_);
-    } else if constexpr (isRequest) {
-      return static_cast<void>(ec = http::error::bad_transfer_encoding);  // unknowable length
     } else {
-      framing_ = framing::until_close;
+      framing_ = framing::until_close;  // a response: its body ends with the connection
     }
   } else if (length) {
     if (body_limit_ && *length > *body_limit_) return static_cast<void>(ec = http::error::body_limit);
@@ -309,6 +317,9 @@ std::size_t message_parser<isRequest>::put_body(std::string_view bytes, error_co
       done_ = !ec && chunks_->is_done();
       return n;
     }
+    case framing::unknown:
+      ec = unknown_why_;
+      break;
     case framing::none:
       break;
   }

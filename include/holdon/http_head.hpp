@@ -8,7 +8,11 @@
 //
 // The head parser is strict where a proxy must be (RFC 9112): token characters in methods
 // and field names, no whitespace before a field's colon, no control characters in values,
-// CRLF line ends, one well-formed Content-Length, chunked last in Transfer-Encoding.
+// CRLF line ends. A response must have one well-formed Content-Length (or a list of equal
+// ones) and chunked last in Transfer-Encoding, else parse_head fails. A request whose framing
+// cannot be told is not refused here: request_guard's check_framing is the one place that
+// refuses request framing, so that the client's 400 (or 501) never depends on which check
+// ran first. Such a request parses, with framing_known() false, and its body cannot be read.
 #pragma once
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/system/error_code.hpp>
@@ -80,13 +84,17 @@ class message_parser {
   bool is_done() const { return done_; }
   bool chunked() const { return framing_ == framing::chunked; }
   bool need_eof() const { return framing_ == framing::until_close && !done_; }
+  // False for a request head with ambiguous or unsupported framing (Content-Length with
+  // Transfer-Encoding, several lengths, a bad length, Transfer-Encoding in HTTP/1.0 or not
+  // ending in chunked): check_framing refuses every such head, and put_body fails on it.
+  bool framing_known() const { return framing_ != framing::unknown; }
   bool keep_alive() const { return keep_alive_; }
   std::optional<std::uint64_t> content_length() const {  // as the head gave it
     return has_length_ ? std::optional<std::uint64_t>(length_) : std::nullopt;
   }
 
  private:
-  enum class framing { none, length, chunked, until_close };
+  enum class framing { none, length, chunked, until_close, unknown };
   class chunk_decoder;  // Beast's basic_parser in chunked-body state, handing out views
   bool parse_start_line(const char*& p, const char* end, error_code& ec);
   void set_framing(error_code& ec);
@@ -97,6 +105,7 @@ class message_parser {
   framing framing_ = framing::none;
   std::uint64_t length_ = 0, remaining_ = 0;
   std::unique_ptr<chunk_decoder> chunks_;
+  error_code unknown_why_;  // framing::unknown: what put_body reports
   bool header_done_ = false, done_ = false, keep_alive_ = false, skip_ = false, has_length_ = false;
 };
 
@@ -109,6 +118,9 @@ void write_request_head(std::string& out, std::string_view method, std::string_v
 // "HTTP/1.1 STATUS REASON\r\n" + fields + "\r\n"; an empty reason becomes the standard one.
 void write_response_head(std::string& out, unsigned status, std::string_view reason, const header_fields& f);
 void append_fields(std::string& out, const header_fields& f);
+// A Content-Length value as RFC 9110 §8.6 has it (digits, no sign, no overflow), or a list of
+// equal ones ("5, 5") if list_ok; nullopt if bad. Responses may carry such a list, requests not.
+std::optional<std::uint64_t> parse_content_length(std::string_view v, bool list_ok);
 // The standard reason phrase, "" for codes without one (never Beast's "<unknown-status>").
 std::string_view standard_reason(unsigned status);
 
