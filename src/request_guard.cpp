@@ -62,7 +62,7 @@ guard_verdict check_raw_head(std::string_view b, std::size_t max_line, std::size
 guard_verdict check_raw_head(std::string_view b, std::size_t max_line, std::size_t max_head, std::size_t& head_len) {
   head_len = 0;
   auto eol = b.find("\r\n");
-  // Leading empty lines before a request are tolerated by Beast (RFC 9112 2.2); skip them.
+  // Leading empty lines before a request are tolerated (RFC 9112 2.2), by the head parser too.
   std::size_t start = 0;
   while (eol == start) {
     start += 2;
@@ -74,8 +74,9 @@ guard_verdict check_raw_head(std::string_view b, std::size_t max_line, std::size
   auto total = end == std::string_view::npos ? b.size() : end + 4;
   if (total > max_head) return {431, "request header larger than " + std::to_string(max_head) + " bytes"};
   if (end == std::string_view::npos) return {};
-  // obs-fold: a header line that starts with SP or HTAB continues the previous one. Beast
-  // would join it; a server behind holdon might not: refuse (RFC 9112 5.2 allows 400).
+  // obs-fold: a header line that starts with SP or HTAB continues the previous one. A server
+  // behind holdon might join it or not: refuse (RFC 9112 5.2 allows 400), here on the raw
+  // bytes, before the head parser (which would only say bad_field) sees them.
   auto head = b.substr(0, end + 2);
   for (auto p = head.find("\r\n", start); p != std::string_view::npos && p + 2 < head.size();
        p = head.find("\r\n", p + 2))
