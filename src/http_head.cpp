@@ -72,8 +72,17 @@ bool parse_version(const char*& p, const char* end, unsigned& v) {
 
 bool crlf_at(const char* p, const char* end) { return end - p >= 2 && p[0] == '\r' && p[1] == '\n'; }
 
-// A Content-Length value, or a list of equal ones ("5, 5"; responses only): nullopt if bad.
-std::optional<std::uint64_t> parse_length(std::string_view v, bool list_ok) {
+bool connection_has(const header_fields& f, std::string_view token) {
+  for (const auto& h : f) {
+    if (h.kind != field_kind::connection) continue;
+    for (auto t : http::token_list{h.value})
+      if (iequals_ascii({t.data(), t.size()}, token)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::optional<std::uint64_t> parse_content_length(std::string_view v, bool list_ok) {
   std::optional<std::uint64_t> result;
   while (true) {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
@@ -91,94 +100,6 @@ std::optional<std::uint64_t> parse_length(std::string_view v, bool list_ok) {
     if (v.front() != ',' || !list_ok) return std::nullopt;
     v.remove_prefix(1);
   }
-}
-
-bool connection_has(const header_fields& f, std::string_view token) {
-  for (const auto& h : f) {
-    if (h.kind != field_kind::connection) continue;
-    for (auto t : http::token_list{h.value})
-      if (iequals_ascii({t.data(), t.size()}, token)) return true;
-  }
-  return false;
-}
-}  // namespace
-
-// By length, then by the first (and where needed a later) letter, then one comparison.
-field_kind classify_field(std::string_view n) {
-  using k = field_kind;
-  if (n.size() < 2) return k::other;
-  auto lc = [](char c) { return static_cast<char>(c | 0x20); };  // ASCII letters only
-  auto is = [&](std::string_view name, k kind) { return iequals_ascii(n, name) ? kind : k::other; };
-  char a = lc(n[0]);
-  switch (n.size()) {
-    case 2: return a == 't' ? is("TE", k::te) : a == 'i' ? is("If", k::if_) : k::other;
-    case 3: return a == 'v' ? is("Via", k::via) : k::other;
-    case 4: return a == 'h' ? is("Host", k::host) : k::other;
-    case 6: return a == 'e' ? is("Expect", k::expect) : k::other;
-    case 7: return a == 'u' ? is("Upgrade", k::upgrade) : k::other;
-    case 8: return a == 'l' ? is("Location", k::location) : k::other;
-    case 10:
-      return a == 'c' ? is("Connection", k::connection)
-             : a == 'k' ? is("Keep-Alive", k::keep_alive)
-             : a == 'u' ? is("User-Agent", k::user_agent) : k::other;
-    case 11: return a == 'd' ? is("Destination", k::destination) : k::other;
-    case 12: return a == 'c' ? is("Content-Type", k::content_type) : k::other;
-    case 14: return a == 'c' ? is("Content-Length", k::content_length) : k::other;
-    case 15: return a == 'x' ? is("X-Forwarded-For", k::x_forwarded_for) : k::other;
-    case 16:
-      if (a == 'p') return is("Proxy-Connection", k::proxy_connection);
-      if (a == 'x') return is("X-Forwarded-Host", k::x_forwarded_host);
-      if (a == 'c') return lc(n[8]) == 'l' ? is("Content-Location", k::content_location)
-                                           : is("Content-Encoding", k::content_encoding);
-      return k::other;
-    case 17:
-      return a == 't' ? is("Transfer-Encoding", k::transfer_encoding)
-             : a == 'x' ? is("X-Forwarded-Proto", k::x_forwarded_proto) : k::other;
-    default: return k::other;
-  }
-}
-
-// ---------------------------------------------------------------- header_fields
-
-header_fields::const_iterator header_fields::find(std::string_view name) const {
-  auto k = classify_field(name);
-  return std::find_if(f_.begin(), f_.end(), [&](const header_field& h) { return matches(h, name, k); });
-}
-
-std::string_view header_fields::operator[](std::string_view name) const {
-  auto it = find(name);
-  return it == f_.end() ? std::string_view() : it->value;
-}
-
-std::size_t header_fields::count(std::string_view name) const {
-  auto k = classify_field(name);
-  return static_cast<std::size_t>(
-      std::count_if(f_.begin(), f_.end(), [&](const header_field& h) { return matches(h, name, k); }));
-}
-
-void header_fields::set(std::string_view name, std::string_view value) {
-  erase(name);
-  insert(name, value);
-}
-
-void header_fields::erase(std::string_view name) {
-  auto k = classify_field(name);
-  std::erase_if(f_, [&](const header_field& h) { return matches(h, name, k); });
-}
-
-std::string_view header_fields::own(std::string s) {
-  owned_.push_front(std::move(s));
-  return owned_.front();
-}
-
-void header_fields::clear() {
-  f_.clear();
-  owned_.clear();
-}
-
-void header_fields::assign(const header_fields& other) {
-  f_ = other.f_;
-  owned_.clear();
 }
 
 // ---------------------------------------------------------------- chunked bodies
@@ -323,6 +244,10 @@ void message_parser<isRequest>::set_framing(error_code& ec) {
   std::size_t te_fields = 0, cl_fields = 0;
   bool chunked_last = false, chunked_elsewhere = false;
   std::optional<std::uint64_t> length;
+  error_code bad;  // the first reason the framing cannot be told
+  auto refuse = [&](http::error e) {
+    if (!bad) bad = e;
+  };
   for (const auto& h : f) {
     if (h.kind == field_kind::transfer_encoding) {
       ++te_fields;
@@ -332,17 +257,24 @@ void message_parser<isRequest>::set_framing(error_code& ec) {
       }
     } else if (h.kind == field_kind::content_length) {
       ++cl_fields;
-      auto n = parse_length(h.value, !isRequest);
-      if (!n || (length && *length != *n)) return static_cast<void>(ec = http::error::bad_content_length);
-      length = n;
+      auto n = parse_content_length(h.value, !isRequest);
+      if (!n || (length && *length != *n)) refuse(http::error::bad_content_length);
+      else length = n;
     }
   }
-  if constexpr (isRequest) {
-    if (cl_fields > 1) return static_cast<void>(ec = http::error::bad_content_length);
+  if (isRequest && cl_fields > 1) refuse(http::error::bad_content_length);
+  if (te_fields && cl_fields) refuse(http::error::bad_transfer_encoding);
+  if (te_fields && (chunked_elsewhere || (isRequest && head_.version < 11))) refuse(http::error::bad_transfer_encoding);
+  if (isRequest && te_fields && !chunked_last) refuse(http::error::bad_transfer_encoding);  // unknowable length
+  if (bad) {
+    if constexpr (!isRequest) return static_cast<void>(ec = bad);
+    // A request's framing is refused by request_guard (check_framing), with the status and
+    // text the client gets. Here the body just cannot be read: put_body fails with `bad`.
+    framing_ = framing::unknown;
+    unknown_why_ = bad;
+    keep_alive_ = false;
+    return;
   }
-  if (te_fields && cl_fields) return static_cast<void>(ec = http::error::bad_transfer_encoding);
-  if (te_fields && (chunked_elsewhere || (isRequest && head_.version < 11)))
-    return static_cast<void>(ec = http::error::bad_transfer_encoding);
   has_length_ = length.has_value();
   if (length) length_ = *length;
   if (no_body) {
@@ -351,10 +283,8 @@ void message_parser<isRequest>::set_framing(error_code& ec) {
     if (chunked_last) {
       framing_ = framing::chunked;
       chunks_ = std::make_unique<chunk_decoder>(body_, body_limit_);
-    } else if constexpr (isRequest) {
-      return static_cast<void>(ec = http::error::bad_transfer_encoding);  // unknowable length
     } else {
-      framing_ = framing::until_close;
+      framing_ = framing::until_close;  // a response: its body ends with the connection
     }
   } else if (length) {
     if (body_limit_ && *length > *body_limit_) return static_cast<void>(ec = http::error::body_limit);
@@ -387,6 +317,9 @@ std::size_t message_parser<isRequest>::put_body(std::string_view bytes, error_co
       done_ = !ec && chunks_->is_done();
       return n;
     }
+    case framing::unknown:
+      ec = unknown_why_;
+      break;
     case framing::none:
       break;
   }

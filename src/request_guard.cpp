@@ -23,6 +23,33 @@ std::string_view last_token(std::string_view list) {
   auto comma = list.rfind(',');
   return trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
 }
+
+// Whether an element before the last of a comma-separated list is `token` ("chunked, chunked").
+bool before_last(std::string_view list, std::string_view token) {
+  for (auto comma = list.find(','); comma != std::string_view::npos; comma = list.find(',')) {
+    if (iequal(trim(list.substr(0, comma)), token)) return true;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// How the body of a request is framed (RFC 9112 §6), refused unless it is unambiguous and
+// one holdon relays. The head parser refuses none of this (it only marks such a head as one
+// whose framing it cannot tell), so these are the statuses and texts a client gets.
+guard_verdict check_body_framing(const framing_facts& f) {
+  if (f.content_length_fields > 1 || f.content_length.find(',') != std::string_view::npos)
+    return {400, "more than one Content-Length"};
+  if (f.content_length_fields == 1 && !parse_content_length(f.content_length, false))
+    return {400, "Content-Length is not a number of bytes"};
+  if (f.transfer_encoding_fields == 0) return {};
+  if (f.content_length_fields > 0) return {400, "both Content-Length and Transfer-Encoding"};
+  if (f.version < 11) return {400, "Transfer-Encoding in an HTTP/1.0 request"};
+  if (f.transfer_encoding_fields > 1) return {400, "more than one Transfer-Encoding field"};
+  if (!iequal(last_token(f.transfer_encoding), "chunked")) return {400, "Transfer-Encoding does not end in chunked"};
+  if (before_last(f.transfer_encoding, "chunked")) return {400, "Transfer-Encoding applies chunked more than once"};
+  if (!iequal(trim(f.transfer_encoding), "chunked")) return {501, "only Transfer-Encoding: chunked is accepted"};
+  return {};
+}
 }  // namespace
 
 guard_verdict check_raw_head(std::string_view b, std::size_t max_line, std::size_t max_head, bool& complete) {
@@ -35,7 +62,7 @@ guard_verdict check_raw_head(std::string_view b, std::size_t max_line, std::size
 guard_verdict check_raw_head(std::string_view b, std::size_t max_line, std::size_t max_head, std::size_t& head_len) {
   head_len = 0;
   auto eol = b.find("\r\n");
-  // Leading empty lines before a request are tolerated by Beast (RFC 9112 2.2); skip them.
+  // Leading empty lines before a request are tolerated (RFC 9112 2.2), by the head parser too.
   std::size_t start = 0;
   while (eol == start) {
     start += 2;
@@ -47,8 +74,9 @@ guard_verdict check_raw_head(std::string_view b, std::size_t max_line, std::size
   auto total = end == std::string_view::npos ? b.size() : end + 4;
   if (total > max_head) return {431, "request header larger than " + std::to_string(max_head) + " bytes"};
   if (end == std::string_view::npos) return {};
-  // obs-fold: a header line that starts with SP or HTAB continues the previous one. Beast
-  // would join it; a server behind holdon might not: refuse (RFC 9112 5.2 allows 400).
+  // obs-fold: a header line that starts with SP or HTAB continues the previous one. A server
+  // behind holdon might join it or not: refuse (RFC 9112 5.2 allows 400), here on the raw
+  // bytes, before the head parser (which would only say bad_field) sees them.
   auto head = b.substr(0, end + 2);
   for (auto p = head.find("\r\n", start); p != std::string_view::npos && p + 2 < head.size();
        p = head.find("\r\n", p + 2))
@@ -72,17 +100,7 @@ framing_facts framing_facts_of(const request_head& req) {
 
 guard_verdict check_framing(const framing_facts& f) {
   if (f.connect) return {405, "CONNECT is not served: holdon is not a forward proxy"};
-  if (f.content_length_fields > 1 || f.content_length.find(',') != std::string_view::npos)
-    return {400, "more than one Content-Length"};
-  if (f.transfer_encoding_fields > 0) {
-    if (f.content_length_fields > 0) return {400, "both Content-Length and Transfer-Encoding"};
-    if (f.version == 10) return {400, "Transfer-Encoding in an HTTP/1.0 request"};
-    if (f.transfer_encoding_fields > 1) return {400, "more than one Transfer-Encoding field"};
-    if (!iequal(last_token(f.transfer_encoding), "chunked"))
-      return {400, "Transfer-Encoding does not end in chunked"};
-    if (!iequal(trim(f.transfer_encoding), "chunked"))
-      return {501, "only Transfer-Encoding: chunked is accepted"};
-  }
+  if (auto v = check_body_framing(f)) return v;
   // absolute-form: holdon never connects to a host the client names. It serves such a target
   // on its own routes only when the authority is the one the Host header names anyway.
   auto t = f.target;

@@ -60,7 +60,7 @@ struct limits_config {
   std::size_t max_request_line_bytes = 8192;    // method + target + version, 414 beyond
 };
 
-// TLS to the upstream (issue 7). Off unless the upstream has a `tls` section.
+// TLS to the upstream. Off unless the upstream has a `tls` section.
 struct upstream_tls_config {
   bool enabled = false;
   std::string ca_file;       // empty: the system's trust store
@@ -80,7 +80,7 @@ struct upstream_config {
   upstream_tls_config tls;
 };
 
-// TLS termination on one listen address (issue 7).
+// TLS termination on one listen address: its certificates (SNI picks among them).
 struct tls_certificate {
   std::string cert;    // PEM file: certificate, then its chain
   std::string key;     // PEM file: private key

@@ -8,13 +8,16 @@
 //
 // The head parser is strict where a proxy must be (RFC 9112): token characters in methods
 // and field names, no whitespace before a field's colon, no control characters in values,
-// CRLF line ends, one well-formed Content-Length, chunked last in Transfer-Encoding.
+// CRLF line ends. A response must have one well-formed Content-Length (or a list of equal
+// ones) and chunked last in Transfer-Encoding, else parse_head fails. A request whose framing
+// cannot be told is not refused here: request_guard's check_framing is the one place that
+// refuses request framing, so that the client's 400 (or 501) never depends on which check
+// ran first. Such a request parses, with framing_known() false, and its body cannot be read.
 #pragma once
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/system/error_code.hpp>
 #include <algorithm>
 #include <cstdint>
-#include <forward_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,85 +25,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "holdon/header_fields.hpp"
+
 namespace holdon {
-
-inline bool iequals_ascii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x == y) continue;
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + ('a' - 'A'));
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + ('a' - 'A'));
-    if (x != y) return false;
-  }
-  return true;
-}
-
-// The field names holdon looks at, recognised once when a field is added, so that finding
-// or dropping them compares a byte instead of a name.
-enum class field_kind : std::uint8_t {
-  other, connection, keep_alive, proxy_connection, te, transfer_encoding, upgrade,
-  content_length, host, via, x_forwarded_for, x_forwarded_proto, x_forwarded_host,
-  user_agent, expect, destination, if_, location, content_location, content_type, content_encoding
-};
-field_kind classify_field(std::string_view name);
-
-struct header_field {
-  std::string_view name, value;
-  field_kind kind = field_kind::other;
-};
-
-// Ordered fields with Beast's semantics for what holdon does to them: insert appends, set
-// replaces every field of that name by one at the end, erase removes them all; names compare
-// case-insensitively. Values are views (into a raw head, a longer-lived string, or own()).
-class header_fields {
- public:
-  header_fields() = default;
-  header_fields(header_fields&&) = default;
-  header_fields& operator=(header_fields&&) = default;
-  header_fields(const header_fields&) = delete;  // views into owned_: copy with assign()
-  header_fields& operator=(const header_fields&) = delete;
-
-  using const_iterator = std::vector<header_field>::const_iterator;
-  const_iterator begin() const { return f_.begin(); }
-  const_iterator end() const { return f_.end(); }
-  std::size_t size() const { return f_.size(); }
-  bool empty() const { return f_.empty(); }
-
-  const_iterator find(std::string_view name) const;
-  std::string_view operator[](std::string_view name) const;  // the first value, "" if none
-  std::size_t count(std::string_view name) const;
-  // The same for a known field (no name comparison at all).
-  const_iterator find(field_kind k) const {
-    return std::find_if(f_.begin(), f_.end(), [k](const header_field& h) { return h.kind == k; });
-  }
-  std::string_view operator[](field_kind k) const {
-    auto it = find(k);
-    return it == f_.end() ? std::string_view() : it->value;
-  }
-  std::size_t count(field_kind k) const {
-    return static_cast<std::size_t>(std::count_if(f_.begin(), f_.end(), [k](const header_field& h) { return h.kind == k; }));
-  }
-  void insert(std::string_view name, std::string_view value) { f_.push_back({name, value, classify_field(name)}); }
-  void insert(const header_field& f) { f_.push_back(f); }
-  void set(std::string_view name, std::string_view value);
-  void erase(std::string_view name);
-  template <class Pred>
-  void erase_if(Pred p) {  // keeps the others in order
-    std::erase_if(f_, p);
-  }
-  // Keeps `s` alive as long as these fields (until clear): for values made while rewriting.
-  std::string_view own(std::string s);
-  void clear();
-  void assign(const header_fields& other);  // the same views (not the owned strings' storage)
-
- private:
-  bool matches(const header_field& h, std::string_view name, field_kind k) const {
-    return k != field_kind::other ? h.kind == k : iequals_ascii(h.name, name);
-  }
-  std::vector<header_field> f_;
-  std::forward_list<std::string> owned_;  // a node each: adding one never moves the others
-};
 
 struct request_head {
   std::string_view method, target;
@@ -157,13 +84,17 @@ class message_parser {
   bool is_done() const { return done_; }
   bool chunked() const { return framing_ == framing::chunked; }
   bool need_eof() const { return framing_ == framing::until_close && !done_; }
+  // False for a request head with ambiguous or unsupported framing (Content-Length with
+  // Transfer-Encoding, several lengths, a bad length, Transfer-Encoding in HTTP/1.0 or not
+  // ending in chunked): check_framing refuses every such head, and put_body fails on it.
+  bool framing_known() const { return framing_ != framing::unknown; }
   bool keep_alive() const { return keep_alive_; }
   std::optional<std::uint64_t> content_length() const {  // as the head gave it
     return has_length_ ? std::optional<std::uint64_t>(length_) : std::nullopt;
   }
 
  private:
-  enum class framing { none, length, chunked, until_close };
+  enum class framing { none, length, chunked, until_close, unknown };
   class chunk_decoder;  // Beast's basic_parser in chunked-body state, handing out views
   bool parse_start_line(const char*& p, const char* end, error_code& ec);
   void set_framing(error_code& ec);
@@ -174,6 +105,7 @@ class message_parser {
   framing framing_ = framing::none;
   std::uint64_t length_ = 0, remaining_ = 0;
   std::unique_ptr<chunk_decoder> chunks_;
+  error_code unknown_why_;  // framing::unknown: what put_body reports
   bool header_done_ = false, done_ = false, keep_alive_ = false, skip_ = false, has_length_ = false;
 };
 
@@ -186,6 +118,9 @@ void write_request_head(std::string& out, std::string_view method, std::string_v
 // "HTTP/1.1 STATUS REASON\r\n" + fields + "\r\n"; an empty reason becomes the standard one.
 void write_response_head(std::string& out, unsigned status, std::string_view reason, const header_fields& f);
 void append_fields(std::string& out, const header_fields& f);
+// A Content-Length value as RFC 9110 §8.6 has it (digits, no sign, no overflow), or a list of
+// equal ones ("5, 5") if list_ok; nullopt if bad. Responses may carry such a list, requests not.
+std::optional<std::uint64_t> parse_content_length(std::string_view v, bool list_ok);
 // The standard reason phrase, "" for codes without one (never Beast's "<unknown-status>").
 std::string_view standard_reason(unsigned status);
 

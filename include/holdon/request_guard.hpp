@@ -1,6 +1,8 @@
 // request_guard: pure checks on a raw request head and its parsed framing fields, for what
-// Beast accepts but a proxy must not pass on (request smuggling, open proxying). Values in,
-// a verdict out: {0, ""} means acceptable, otherwise the status to answer and why.
+// a proxy must not pass on (request smuggling, open proxying). It is the one place that
+// refuses a request's body framing: the head parser (http_head) only marks a head whose
+// framing it cannot tell. Values in, a verdict out: {0, ""} means acceptable, otherwise the
+// status to answer and why.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -40,8 +42,10 @@ struct framing_facts {
 // The facts of a parsed request head.
 framing_facts framing_facts_of(const request_head& req);
 
-// Framing and target checks on the parsed head: ambiguous lengths, codings holdon cannot
-// relay, CONNECT, absolute-form targets naming another authority than Host.
+// Framing and target checks on the parsed head: CONNECT; ambiguous or bad lengths,
+// Transfer-Encoding with Content-Length, in HTTP/1.0 or not ending in chunked (400), codings
+// holdon cannot relay (501); absolute-form targets naming another authority than Host. It
+// refuses every head whose request_parser::framing_known() is false.
 guard_verdict check_framing(const framing_facts& f);
 
 }  // namespace holdon

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # container_test.sh - build docker/Dockerfile for real and run the image in front of the
-# project's slow upstream (issue 5). Rootful podman + runc with a debootstrapped
+# project's slow upstream. Rootful podman + runc with a debootstrapped
 # debian:bookworm-slim base (scripts/container-base.sh installs and prepares all of it).
 #
 #   tests/container/container_test.sh          (root, or sudo without a password)
@@ -159,7 +159,7 @@ pq podman logs "$CID" > /dev/null 2> "$WORK/logs.err"
 log "container stderr:"; sed 's/^/    /' "$WORK/logs.err"
 [ "$code" = 0 ] && ok "podman stop (SIGTERM to PID 1): exit code 0 ($(took "$t"))" ||
   bad "exit code $code after SIGTERM (137: SIGTERM ignored, killed)"
-# SIGTERM drains (issue 4): in-flight exchanges finish first, then the process exits 0.
+# SIGTERM drains: in-flight exchanges finish first, then the process exits 0.
 grep -q 'SIGTERM: draining' "$WORK/logs.err" && grep -q 'drained; stopping' "$WORK/logs.err" &&
   ok "holdon logged the drain ('SIGTERM: draining' ... 'drained; stopping')" || bad "no drain message"
 pq podman rm "$CID" >/dev/null; CID=""

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""ops.py - operations features of the real binary (issue 5): environment overrides, the admin
+"""ops.py - operations features of the real binary: environment overrides, the admin
 listener (/healthz, /readyz, /metrics), the JSON access log, --healthcheck and exit codes.
 
 Usage: tests/e2e/ops.py [--holdon build/holdon]

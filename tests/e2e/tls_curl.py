@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tls_curl.py - curl through holdon's HTTPS listener to the slow upstream (issue 7).
+"""tls_curl.py - curl through holdon's HTTPS listener to the slow upstream.
 
 Usage: tests/e2e/tls_curl.py [--holdon build/holdon]
 A throwaway CA and certificates are made at run time (tests/tls/make_pki.sh) in a temporary

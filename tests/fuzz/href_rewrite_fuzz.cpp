@@ -1,4 +1,5 @@
-// libFuzzer target for the streaming DAV href rewriter (issue 3's unit, issue 4's fuzzing).
+// libFuzzer target for the streaming DAV href rewriter (src/href_rewriter.cpp), which eats
+// upstream bodies: any split and any bytes must keep the properties below.
 // Properties checked on every input:
 //  1. with the identity mapping the body passes through byte for byte;
 //  2. with a prefixing mapping, the output does not depend on how the body is split into

@@ -2,7 +2,7 @@
 // the head parser (http_head: views into the raw head, strict per RFC 9112), the
 // framing guard, then the request-header rewrite, the upstream head and target mapping.
 // Invariants (abort on violation): every parsed view lies in the raw head or in storage the
-// fields own; the rewrite leaves no hop-by-hop field and adds exactly one Via; the head for
+// fields own; a head the framing guard accepts has a framing the parser knows; the rewrite leaves no hop-by-hop field and adds exactly one Via; the head for
 // the upstream is one well-formed head; the forwarded target is origin-form. Responses: the
 // head parser and the body framing it implies (Content-Length, chunked, until close).
 #include <cstddef>
@@ -62,6 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& f : req.fields)
     if (!inside(f.name) || f.name.empty()) std::abort();  // obs-fold is refused before parsing
   if (holdon::check_framing(holdon::framing_facts_of(req))) return 0;
+  if (!p.framing_known()) std::abort();  // the guard lets through only heads the parser can frame
 
   holdon::header_fields out;
   out.assign(req.fields);

@@ -100,7 +100,7 @@ TEST_CASE("config: a file that cannot be opened is a config_error naming the pat
                        doctest::Contains("/nonexistent/holdon.yaml"), config_error);
 }
 
-TEST_CASE("config: the issue's example shape parses") {
+TEST_CASE("config: a document spelling out the default values parses to them") {
   config c = parse_config(yaml({
       "listen: [127.0.0.1:8080]",
       "upstreams:",
@@ -614,7 +614,7 @@ TEST_CASE("config: a document that is not a mapping is rejected with its line") 
   CHECK(contains(msg, "mapping"));
 }
 
-// ---------------------------------------------------------------- issue 7: routes, upstreams, TLS
+// ---------------------------------------------------------------- routes by host and method, upstreams, TLS
 
 namespace {
 const std::string_view ups7 = "upstreams: {app: {servers: [127.0.0.1:8081]}}";

@@ -100,7 +100,7 @@ TEST_CASE("prefix_mount: If header resource tags are mapped, state tokens and et
   CHECK(if_header_to_upstream(dav, "<unterminated", host, up) == "<unterminated");
 }
 
-// ---------------------------------------------------------------- issue 7: schemes follow TLS
+// ---------------------------------------------------------------- schemes follow TLS
 
 TEST_CASE("prefix_mount: over HTTPS, a Destination naming holdon by https goes to the upstream") {
   // The client spoke TLS to holdon: https://HOST is holdon itself, http://HOST is not.

@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <boost/system/error_code.hpp>
+#include <string>
+#include <vector>
+
 #include "holdon/request_guard.hpp"
 
 using namespace holdon;
@@ -52,4 +56,57 @@ TEST_CASE("request_guard: framing and target") {
   CHECK(with([](auto& g) { g.target = "gopher://a/x"; }) == 400);
   CHECK(with([](auto& g) { g.target = "x"; }) == 400);
   CHECK(with([](auto& g) { g.target = "*"; }) == 0);
+}
+
+// The guard is the one place that refuses a request's framing: each head below parses without
+// error, and the status and text come from check_framing alone. It refuses every head whose
+// framing the parser cannot tell, and passes every head it can.
+TEST_CASE("request_guard: framing of parsed heads, one status and text each") {
+  struct refusal {
+    std::string fields;
+    unsigned status;
+    std::string why;
+  };
+  const std::vector<refusal> cases{
+      {"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", 400, "both Content-Length and Transfer-Encoding"},
+      {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", 400, "both Content-Length and Transfer-Encoding"},
+      {"Content-Length: 5\r\nContent-Length: 6\r\n", 400, "more than one Content-Length"},
+      {"Content-Length: 5\r\nContent-Length: 5\r\n", 400, "more than one Content-Length"},
+      {"Content-Length: 5, 5\r\n", 400, "more than one Content-Length"},
+      {"Content-Length: +5\r\n", 400, "Content-Length is not a number of bytes"},
+      {"Content-Length: 99999999999999999999999\r\n", 400, "Content-Length is not a number of bytes"},
+      {"Content-Length: x\r\nTransfer-Encoding: chunked\r\n", 400, "Content-Length is not a number of bytes"},
+      {"Transfer-Encoding: chunked, gzip\r\n", 400, "Transfer-Encoding does not end in chunked"},
+      {"Transfer-Encoding: gzip\r\n", 400, "Transfer-Encoding does not end in chunked"},
+      {"Transfer-Encoding:\r\n", 400, "Transfer-Encoding does not end in chunked"},
+      {"Transfer-Encoding: chunked, chunked\r\n", 400, "Transfer-Encoding applies chunked more than once"},
+      {"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", 400, "more than one Transfer-Encoding field"},
+      {"Transfer-Encoding: gzip, chunked\r\n", 501, "only Transfer-Encoding: chunked is accepted"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.fields);
+    std::string raw = "POST / HTTP/1.1\r\nHost: a\r\n" + c.fields + "\r\n";
+    request_parser p;
+    boost::system::error_code ec;
+    p.parse_head(raw, ec);
+    REQUIRE_FALSE(ec);
+    auto v = check_framing(framing_facts_of(p.head()));
+    CHECK(v.status == c.status);
+    CHECK(v.why == c.why);
+  }
+  std::string v10 = "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n";
+  request_parser p;
+  boost::system::error_code ec;
+  p.parse_head(v10, ec);
+  REQUIRE_FALSE(ec);
+  CHECK(check_framing(framing_facts_of(p.head())).why == "Transfer-Encoding in an HTTP/1.0 request");
+  for (std::string fields : {"", "Content-Length: 0\r\n", "Content-Length:  12 \r\n", "Transfer-Encoding: Chunked\r\n"}) {
+    CAPTURE(fields);
+    std::string raw = "POST / HTTP/1.1\r\nHost: a\r\n" + fields + "\r\n";
+    request_parser q;
+    q.parse_head(raw, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(q.framing_known());
+    CHECK_FALSE(check_framing(framing_facts_of(q.head())));
+  }
 }

@@ -168,7 +168,7 @@ TEST_CASE("routes: OPTIONS * reaches only a catch-all route") {
   check_routed({route("/dav", "dav"), route("/", "files")}, {{"*", "files"}});
 }
 
-// ---------------------------------------------------------------- issue 7: host, method, default
+// ---------------------------------------------------------------- host, method, default
 
 namespace {
 route_config host_route(std::vector<std::string> hosts, std::string prefix, std::string upstream,

@@ -1,4 +1,5 @@
-// Wire tests of the admin listener (issue 5): in-process server + admin, raw sockets.
+// Wire tests of the admin listener (/healthz, /readyz, /metrics): in-process server + admin,
+// raw sockets.
 #include <doctest/doctest.h>
 
 #include "holdon/admin.hpp"

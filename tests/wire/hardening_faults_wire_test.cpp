@@ -1,4 +1,4 @@
-// Hardening, points 1 and 2 of issue 4: upstream and client faults. Each case asserts what
+// Hardening against upstream and client faults. Each case asserts what
 // the client receives on the wire and that holdon keeps serving another client afterwards.
 #include <sys/resource.h>
 

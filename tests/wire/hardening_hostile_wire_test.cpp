@@ -1,4 +1,4 @@
-// Hardening, point 3 of issue 4: hostile request heads. Each is refused with its 4xx, the
+// Hardening against hostile request heads. Each is refused with its 4xx, the
 // connection closes, and nothing ambiguous reaches the upstream: either no request at all,
 // or (for a body that turns bad after the head) never a complete message.
 #include <atomic>

@@ -1,4 +1,4 @@
-// Hardening, point 4 of issue 4: configurable limits (limits: in the config).
+// Hardening by configurable limits (limits: in the config): what a client past each limit gets.
 #include <atomic>
 
 #include "wire/hardening_rig.hpp"

@@ -1,4 +1,4 @@
-// Wire tests for issue 7, TLS: HTTPS listeners beside HTTP ones, SNI certificate choice,
+// Wire tests for TLS: HTTPS listeners beside HTTP ones, SNI certificate choice,
 // X-Forwarded-Proto, keep-alive 102s over HTTPS (exact bytes, on schedule), and TLS to the
 // upstream (verified by CA file and name, SNI, the insecure switch). Certificates come from
 // a throwaway CA made at test time (tests/tls/make_pki.sh).

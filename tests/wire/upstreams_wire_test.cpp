@@ -1,4 +1,4 @@
-// Wire tests for issue 7, routing and upstreams: routes by Host and method, several servers
+// Wire tests for routing and upstreams: routes by Host and method, several servers
 // per upstream (round robin, least in flight), passive health with a server killed and
 // brought back on the same port. Upstream bodies name the server that answered.
 #include <doctest/doctest.h>

@@ -78,7 +78,7 @@ head read_head(conn& c, ms timeout = 5000ms);
 // Body per Content-Length or chunked (decoded); "" if neither. `chunked_raw` gets the wire form.
 std::string read_body(conn& c, const head& h, ms timeout = 5000ms);
 
-// issue 7: a throwaway CA and server certificates, made once per test process by
+// For the TLS tests: a throwaway CA and server certificates, made once per test process by
 // tests/tls/make_pki.sh in a temporary directory that is removed at exit.
 struct pki {
   std::string dir;
@@ -131,7 +131,7 @@ class fake_upstream {
 class proxy {
  public:
   proxy(std::uint16_t upstream_port, const std::string& extra_yaml, unsigned threads = 1);
-  explicit proxy(const std::string& full_yaml);  // the whole configuration (issue 7)
+  explicit proxy(const std::string& full_yaml);  // the whole configuration (several listeners, TLS)
   ~proxy();
   std::uint16_t port() const { return port_; }
   std::uint16_t port(std::size_t listener) const { return ports_.at(listener); }
