@@ -26,16 +26,6 @@ import davpeers  # noqa: E402
 from common import check  # noqa: E402
 
 MIB = 1 << 20
-CONFIG = """listen: [127.0.0.1:0]
-threads: 1
-upstreams:
-  dav: {{servers: [127.0.0.1:{port}]}}
-routes:
-  - {{path_prefix: /dav/, upstream: dav, upstream_prefix: /}}
-interim: {{mode: auto}}
-timeouts: {{connect: 2s, client_header: 10s, idle: 60s, upstream_response: 300s}}
-log: {{access: text}}
-"""
 
 
 def put(port, path, mib):
@@ -70,10 +60,9 @@ def file_sha(path):
 
 def main(args):
     with davpeers.Apache() as apache, tempfile.TemporaryDirectory(prefix="holdon-bench-") as tmp:
-        cfg = os.path.join(tmp, "holdon.yaml")
-        with open(cfg, "w") as f:
-            f.write(CONFIG.format(port=apache.port))
-        h = common.start_holdon(args.holdon, cfg)
+        config = davpeers.holdon_config(apache.port, catch_all=False, access="text",
+                                        timeouts="{connect: 2s, client_header: 10s, idle: 60s, upstream_response: 300s}")
+        h = common.start_holdon(args.holdon, davpeers.write_config(tmp, config))
         try:
             st, sent, t_put = put(h.port, "/dav/big.bin", args.mib)
             on_disk = file_sha(os.path.join(apache.root, "big.bin"))

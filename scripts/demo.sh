@@ -2,7 +2,8 @@
 # demo.sh - build holdon and watch it send "102 Processing" in front of a slow backend.
 #
 # Usage: scripts/demo.sh          (from any directory; Ctrl-C stops everything)
-#   1. installs what is missing (scripts/deps.sh test), configures and builds build/holdon
+#   1. installs what is missing (scripts/deps.sh demo: the build tools, python3 and curl),
+#      configures and builds build/holdon
 #   2. starts tests/peers/slow_upstream.py on 127.0.0.1:8081 (conf/holdon.yaml's upstream)
 #   3. starts build/holdon -c conf/holdon.yaml (listens on 127.0.0.1:8080)
 #   4. runs a slow PROPFIND once with curl -v so you see the 102s, then waits until Ctrl-C
@@ -10,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/deps.sh test
+scripts/deps.sh demo
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build
 

@@ -3,6 +3,7 @@
 #   scripts/deps.sh build    compiler, CMake/Ninja, Boost 1.81 (Beast/Asio), yaml-cpp, doctest
 #   scripts/deps.sh test     build + the peers the test suite talks to (curl, python3, node), the
 #                            real client libraries and front proxies of tests/clients and tests/fronts, + fuzz
+#   scripts/deps.sh demo     build + what scripts/demo.sh runs: python3 (the slow upstream) and curl
 #   scripts/deps.sh fuzz     build + clang 14 with libFuzzer (scripts/fuzz.sh)
 #   scripts/deps.sh bench    build + the peers the benchmarks compare with (nginx, HAProxy, wrk)
 #   scripts/deps.sh runtime  shared libraries the holdon binary needs at run time
@@ -22,15 +23,17 @@ fronts=(nginx haproxy apache2 caddy varnish squid lighttpd trafficserver)
 fuzz=(clang-14 libclang-rt-14-dev)  # libFuzzer and the sanitizer runtimes for clang
 runtime=(libyaml-cpp0.7 libstdc++6 libssl3 ca-certificates)
 bench=(nginx haproxy wrk curl)
+demo=(python3 curl)  # tests/peers/slow_upstream.py needs only Python's standard library
 container=(podman runc debootstrap iproute2)  # tests/container (issue 5); crun fails on this host's cgroups
 case "$what" in
   build) want=("${build[@]}") ;;
   test) want=("${build[@]}" "${test[@]}" "${clients[@]}" "${fronts[@]}" "${container[@]}" "${fuzz[@]}") ;;
   container) want=("${container[@]}") ;;
+  demo) want=("${build[@]}" "${demo[@]}") ;;
   fuzz) want=("${build[@]}" "${fuzz[@]}") ;;
   bench) want=("${build[@]}" "${bench[@]}") ;;
   runtime) want=("${runtime[@]}") ;;
-  *) echo "usage: $0 build|test|bench|container|fuzz|runtime" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|demo|bench|container|fuzz|runtime" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${want[@]}"; do

@@ -26,17 +26,6 @@ import common  # noqa: E402
 import davpeers  # noqa: E402
 from common import check, step  # noqa: E402
 
-CONFIG = """listen: [127.0.0.1:0]
-threads: 1
-upstreams:
-  dav: {{servers: [127.0.0.1:{port}]}}
-routes:
-  - {{path_prefix: /dav/, upstream: dav, upstream_prefix: /, public_origin: 'https://files.example.com'}}
-  - {{path_prefix: /, upstream: dav}}
-interim: {{mode: always, first_after: 0ms, every: 1s, max: 100}}
-timeouts: {{connect: 2s, client_header: 10s, idle: 30s, upstream_response: 60s}}
-log: {{access: off}}
-"""
 PUBLIC = "https://files.example.com"
 COMMANDS = ["ls", "mkcol {d}", "put local.txt {d}/f.txt", "ls {d}", "copy {d}/f.txt {d}/g.txt",
             "move {d}/g.txt {d}/h.txt", "lock {d}/h.txt", "unlock {d}/h.txt", "get {d}/h.txt back.txt",
@@ -106,10 +95,9 @@ def t_public_origin(port, apache):
 
 def main(binary):
     with davpeers.Apache() as apache, tempfile.TemporaryDirectory(prefix="holdon-davc-") as tmp:
-        cfg = os.path.join(tmp, "holdon.yaml")
-        with open(cfg, "w") as f:
-            f.write(CONFIG.format(port=apache.port))
-        h = common.start_holdon(binary, cfg)
+        config = davpeers.holdon_config(apache.port, interim="{mode: always, first_after: 0ms, every: 1s, max: 100}",
+                                        mount=", public_origin: '%s'" % PUBLIC)
+        h = common.start_holdon(binary, davpeers.write_config(tmp, config))
         try:
             step("cadaver at /", t_cadaver, h.port, apache, "/", "plain", tmp)
             step("cadaver at /dav/", t_cadaver, h.port, apache, "/dav/", "mounted", tmp)

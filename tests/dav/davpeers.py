@@ -7,6 +7,8 @@ litmus and its per-suite results. Python 3.11 stdlib + Debian's apache2 and litm
   of the DAV root), as anyone else as that user. stop() ends it by the PID it wrote.
 * run_litmus(url): litmus -k with a time limit; returns {suite: Suite} parsed from its output.
   Suite holds run/passed/failed/warnings/skipped and the names of failed tests.
+* holdon_config(apache_port, ...) / write_config(tmp, text): the holdon in front of Apache that
+  the DAV tests and bench/dav_big_file.py run: /dav/ mounted on Apache's /, and / as is.
 """
 import os
 import pwd
@@ -164,6 +166,27 @@ class Apache:
 
     def __exit__(self, *exc):
         self.cleanup()
+
+
+def holdon_config(apache_port, interim="{mode: auto}", mount="", catch_all=True,
+                  timeouts="{connect: 2s, client_header: 10s, idle: 30s, upstream_response: 60s}",
+                  access="off"):
+    """holdon (one thread, any port) in front of Apache: /dav/ mounted on its / (`mount`: more
+    keys of that route, e.g. ", public_origin: '...'"), then, with catch_all, / unchanged."""
+    routes = "  - {path_prefix: /dav/, upstream: dav, upstream_prefix: /%s}\n" % mount
+    if catch_all:
+        routes += "  - {path_prefix: /, upstream: dav}\n"
+    return ("listen: [127.0.0.1:0]\nthreads: 1\nupstreams:\n  dav: {servers: [127.0.0.1:%d]}\n"
+            "routes:\n%sinterim: %s\ntimeouts: %s\nlog: {access: %s}\n"
+            % (apache_port, routes, interim, timeouts, access))
+
+
+def write_config(tmp, text, name="holdon"):
+    """Writes text to tmp/NAME.yaml; returns the path."""
+    path = os.path.join(tmp, name + ".yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
 
 
 @dataclass

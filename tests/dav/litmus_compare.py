@@ -25,19 +25,6 @@ import common  # noqa: E402
 import davpeers  # noqa: E402
 from common import check  # noqa: E402
 
-CONFIG = """listen: [127.0.0.1:0]
-threads: 1
-upstreams:
-  dav: {{servers: [127.0.0.1:{port}]}}
-routes:
-  - {{path_prefix: /dav/, upstream: dav, upstream_prefix: /}}
-  - {{path_prefix: /, upstream: dav}}
-interim: {interim}
-timeouts: {{connect: 2s, client_header: 10s, idle: 30s, upstream_response: 60s}}
-log: {{access: json}}
-"""
-
-
 class Holdon(common.Child):
     """holdon with a JSON access log; every line is counted (the Child keeps only a tail)."""
 
@@ -49,32 +36,25 @@ class Holdon(common.Child):
         super().__init__("holdon", [str(binary), "-c", str(config_path)])
         self.port = int(self.wait_for(r"listening on http://127\.0\.0\.1:(\d+)", 10).group(1))
 
-    def _drain(self):
-        for raw in self.proc.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            if line.startswith("{"):
-                try:
-                    rec = json.loads(line)
-                    with self.count_lock:
-                        self.exchanges += 1
-                        self.keepalive_102 += rec["keepalive_102"]
-                        self.with_102 += rec["keepalive_102"] > 0
-                        # A success can only follow the whole request; an error status may come
-                        # early (before holdon finished forwarding the body, so before any 102).
-                        if not rec["error"] and rec["status"] < 400:
-                            self.complete += 1
-                            self.complete_with_102 += rec["keepalive_102"] > 0
-                        if rec["keepalive_102"] == 0:
-                            self.without_102.append("%s %s -> %s (%s)" % (
-                                rec["method"], rec["target"], rec["status"], rec["error"] or "no error"))
-                except (ValueError, KeyError):
-                    pass
-            with self.cond:
-                self.lines.append(line)
-                self.seen += 1
-                self.cond.notify_all()
-        with self.cond:
-            self.cond.notify_all()
+    def on_line(self, line):
+        if not line.startswith("{"):
+            return
+        try:
+            rec = json.loads(line)
+            with self.count_lock:
+                self.exchanges += 1
+                self.keepalive_102 += rec["keepalive_102"]
+                self.with_102 += rec["keepalive_102"] > 0
+                # A success can only follow the whole request; an error status may come
+                # early (before holdon finished forwarding the body, so before any 102).
+                if not rec["error"] and rec["status"] < 400:
+                    self.complete += 1
+                    self.complete_with_102 += rec["keepalive_102"] > 0
+                if rec["keepalive_102"] == 0:
+                    self.without_102.append("%s %s -> %s (%s)" % (
+                        rec["method"], rec["target"], rec["status"], rec["error"] or "no error"))
+        except (ValueError, KeyError):
+            pass
 
     def counts(self):
         with self.count_lock:
@@ -82,10 +62,8 @@ class Holdon(common.Child):
 
 
 def start_holdon(binary, apache, interim, tmp, name):
-    path = os.path.join(tmp, name + ".yaml")
-    with open(path, "w") as f:
-        f.write(CONFIG.format(port=apache.port, interim=interim))
-    return Holdon(binary, path)
+    config = davpeers.holdon_config(apache.port, interim=interim, access="json")
+    return Holdon(binary, davpeers.write_config(tmp, config, name))
 
 
 def compare(label, ref, got):

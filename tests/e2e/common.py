@@ -65,11 +65,15 @@ class Child:
         self.pid = self.proc.pid
         threading.Thread(target=self._drain, name=name + "-drain", daemon=True).start()
 
+    def on_line(self, line):
+        """Called by the drain thread with every line before it is kept; a subclass may count."""
+
     def _drain(self):
         for raw in self.proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             if os.environ.get("E2E_VERBOSE"):
                 sys.stderr.write("[%s] %s\n" % (self.name, line))
+            self.on_line(line)
             with self.cond:
                 self.lines.append(line)
                 self.seen += 1
