@@ -47,7 +47,7 @@ exchange::~exchange() {
 // ---------------------------------------------------------------- the request
 
 void exchange::start() {
-  req_ = request_.prepare();
+  request_.prepare();
   upstream_.start(request_.resendable());
 }
 
@@ -61,7 +61,7 @@ std::size_t exchange::upstream_server() const { return upstream_.server(); }
 // The head is up: the response may start at once (100 Continue, an early answer), while the
 // body, if any, follows.
 void exchange::on_head_sent() {
-  if (req_.has_body) request_phase_ = request_phase::sending_body;
+  if (request_.facts().has_body) request_phase_ = request_phase::sending_body;
   response_.next_head();
 }
 
@@ -92,7 +92,7 @@ void exchange::on_interim(unsigned status, std::string_view reason, const header
 void exchange::on_final_head() {
   commit();
   final_at_ = clock::now();
-  status_ = response_.final_head(req_.head);
+  status_ = response_.final_head();
   writer_.after_drain(client_writer::then::relay_response);
 }
 
@@ -229,7 +229,7 @@ void exchange::fail(unsigned status, std::string_view why) {
   status_ = status;
   log(log_level::debug, "exchange failed: " + std::string(why));
   bool keep = keep_after_error(status, s_->request().head().version, s_->may_keep_alive());
-  writer_.write(error_response(status, why, keep, req_.head));
+  writer_.write(error_response(status, why, keep, request_.facts().head));
   writer_.after_drain(keep ? client_writer::then::finish_keep : client_writer::then::finish_close);
 }
 

@@ -24,7 +24,7 @@ bool idempotent(std::string_view method) {
 request_relay::request_relay(exchange& x, const route_config& route, exchange_scratch& scratch)
     : x_(x), route_(route), fields_(scratch.up_fields), head_(scratch.up_head), out_(scratch.up_out) {}
 
-const request_relay::framing& request_relay::prepare() {
+void request_relay::prepare() {
   auto& s = x_.session();
   auto& p = s.request();
   const auto& req = p.head();
@@ -37,7 +37,6 @@ const request_relay::framing& request_relay::prepare() {
     const auto& up = s.config_in_use()->upstreams[route_.upstream_index];
     fields_.set("Host", fields_.own(up.servers.front().text()));
   }
-  return framing_;
 }
 
 bool request_relay::resendable() const {

@@ -4,7 +4,7 @@ namespace holdon {
 
 response_plan plan_response(const response_facts& f) {
   response_plan p;
-  p.no_body = f.head_request || f.status == 204 || f.status == 304;
+  p.no_body = without_body(f.status, f.head_request);
   // No length to pass on: HTTP/1.1 gets chunks (the connection lives on), HTTP/1.0 an end
   // by close. A chunked upstream answer to HEAD keeps its Transfer-Encoding field.
   if (!f.length_known && (!p.no_body || f.upstream_chunked)) {

@@ -91,7 +91,7 @@ void response_relay::on_head_bytes() {
   if (rp_) rp_->give_back(scratch_.response_fields, scratch_.response_body);  // after a 1xx
   rp_.emplace(std::move(scratch_.response_fields), std::move(scratch_.response_body));
   rp_->body_limit(std::nullopt);
-  if (x_.session().request().head().method == "HEAD") rp_->skip(true);
+  if (x_.request_facts().head) rp_->skip(true);
   error_code ec;
   rp_->parse_head(raw_, ec);
   if (ec) return x_.fail(502, "bad upstream response: " + ec.message());
@@ -107,15 +107,15 @@ void response_relay::on_head_bytes() {
 
 // The client's head for the final response: end-to-end fields, Via, the mount's mapping, and
 // the framing response_plan chose. Returns the status.
-unsigned response_relay::final_head(bool head_request) {
+unsigned response_relay::final_head() {
+  bool head_request = x_.request_facts().head;
   auto& s = x_.session();
   const auto& ures = rp_->head();
   unsigned client_version = s.request().head().version;
   client_fields_.assign(ures.fields);
   rewrite_response_headers(client_fields_, {{}, "http", ures.version, s.config_in_use()->via, s.via_value(ures.version)});
-  bool no_body = head_request || ures.status == 204 || ures.status == 304;
   if (auto m = mount_of(route_); m.active()) map_fields(m);
-  if (no_body) hrefs_.reset();
+  if (without_body(ures.status, head_request)) hrefs_.reset();
   if (hrefs_) client_fields_.erase("Content-Length");  // hrefs change the length: re-framed
   plan_ = plan_response({ures.status, head_request, rp_->content_length().has_value() && !hrefs_, rp_->chunked(),
                          client_version, s.may_keep_alive()});

@@ -18,21 +18,15 @@
 
 #include "holdon/client_writer.hpp"
 #include "holdon/config.hpp"
-#include "holdon/header_rewrite.hpp"
-#include "holdon/href_rewriter.hpp"
-#include "holdon/http_head.hpp"
 #include "holdon/interim_policy.hpp"
 #include "holdon/interim_scheduler.hpp"
 #include "holdon/keepalive_wheel.hpp"
 #include "holdon/net.hpp"
-#include "holdon/prefix_mount.hpp"
-#include "holdon/response_plan.hpp"
 #include "holdon/request_relay.hpp"
 #include "holdon/response_relay.hpp"
 #include "holdon/scratch.hpp"
 #include "holdon/splice.hpp"
 #include "holdon/upstream_connector.hpp"
-#include "holdon/upstream_pool.hpp"
 
 namespace holdon {
 
@@ -63,6 +57,7 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   void on_upstream_ready();   // connected (or leased): send the head
   void on_no_upstream(unsigned status, std::string_view why);  // every server failed
   std::size_t upstream_server() const;
+  const request_relay::framing& request_facts() const { return request_.facts(); }
   void on_head_sent();          // the request head is up
   void on_request_forwarded();  // and its whole body
   void count_in(std::uint64_t n) { bytes_in_ += n; }
@@ -128,7 +123,6 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   std::string error_;           // why the exchange failed, for the log
   phase phase_ = phase::waiting;
   request_phase request_phase_ = request_phase::sending_head;
-  request_relay::framing req_;  // what prepare() read of the request
 };
 
 }  // namespace holdon

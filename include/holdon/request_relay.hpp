@@ -27,7 +27,8 @@ class request_relay {
   };
 
   request_relay(exchange& x, const route_config& route, exchange_scratch& scratch);
-  const framing& prepare();  // the fields for the upstream, from the parsed request
+  void prepare();            // the fields for the upstream, from the parsed request
+  const framing& facts() const { return framing_; }
   void write_head();         // for the server chosen (again after a failed connect)
   void send_head();          // the connection is ready
   bool resendable() const;   // idempotent and bodiless: a stale pooled connection may be retried

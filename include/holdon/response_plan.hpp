@@ -23,6 +23,9 @@ struct response_plan {
   enum class connection_field { none, close, keep_alive } connection = connection_field::none;
 };
 
+// HEAD, 204 and 304 answers carry no body, whatever their head says.
+inline bool without_body(unsigned status, bool head_request) { return head_request || status == 204 || status == 304; }
+
 response_plan plan_response(const response_facts& f);
 
 // A generated error keeps the connection only when it is a 5xx to an HTTP/1.1 client whose

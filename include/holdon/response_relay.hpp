@@ -28,7 +28,7 @@ class response_relay {
   ~response_relay() { release(); }
   void release();        // the parser's storage back to the scratch (before it goes back to the worker)
   void next_head();      // from what is buffered, else read
-  unsigned final_head(bool head_request);  // builds the client's head; its status
+  unsigned final_head();  // builds the client's head; its status
   void start();          // the writer has drained: head and body to the client
   bool started() const { return started_; }   // any response byte parsed
   bool complete() const { return rp_ && rp_->is_done() && rp_->keep_alive(); }  // the upstream may be reused
