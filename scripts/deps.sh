@@ -24,7 +24,7 @@ fuzz=(clang-14 libclang-rt-14-dev)  # libFuzzer and the sanitizer runtimes for c
 runtime=(libyaml-cpp0.7 libstdc++6 libssl3 ca-certificates)
 bench=(nginx haproxy wrk curl)
 demo=(python3 curl)  # tests/peers/slow_upstream.py needs only Python's standard library
-container=(podman runc debootstrap iproute2)  # tests/container (issue 5); crun fails on this host's cgroups
+container=(podman runc debootstrap iproute2)  # tests/container; crun fails on this host's cgroups
 case "$what" in
   build) want=("${build[@]}") ;;
   test) want=("${build[@]}" "${test[@]}" "${clients[@]}" "${fronts[@]}" "${container[@]}" "${fuzz[@]}") ;;

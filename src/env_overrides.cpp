@@ -37,6 +37,29 @@ endpoint_spec endpoint(std::string_view name, const std::string& text, bool must
   return *e;
 }
 
+// HOLDON_UPSTREAM=HOST:PORT[,HOST:PORT...] for the only upstream, or NAME=... for a named one.
+void override_upstream(config& c, const std::string& v) {
+  std::string servers = v;
+  upstream_config* target = nullptr;
+  auto eq = v.find('=');
+  if (eq != std::string::npos) {
+    auto name = v.substr(0, eq);
+    servers = v.substr(eq + 1);
+    for (auto& u : c.upstreams)
+      if (u.name == name) target = &u;
+    if (!target) bad("HOLDON_UPSTREAM", "no upstream named '" + name + "' in the configuration");
+  } else {
+    if (c.upstreams.size() != 1)
+      bad("HOLDON_UPSTREAM", "the configuration has " + std::to_string(c.upstreams.size()) +
+                                 " upstreams: use NAME=HOST:PORT");
+    target = &c.upstreams.front();
+  }
+  auto list = split_list(servers);
+  if (list.empty()) bad("HOLDON_UPSTREAM", "must list at least one HOST:PORT");
+  target->servers.clear();
+  for (const auto& a : list) target->servers.push_back(endpoint("HOLDON_UPSTREAM", a, false, false));
+}
+
 }  // namespace
 
 std::vector<std::string> apply_env_overrides(config& c, const env_lookup& env) {
@@ -55,27 +78,7 @@ std::vector<std::string> apply_env_overrides(config& c, const env_lookup& env) {
     for (const auto& a : list) c.listen.push_back(endpoint("HOLDON_LISTEN", a, true, true));
     c.listen_tls.assign(c.listen.size(), {});  // plain HTTP: the file's TLS listeners are replaced too
   }
-  if (auto v = get("HOLDON_UPSTREAM")) {
-    std::string servers = *v;
-    upstream_config* target = nullptr;
-    auto eq = v->find('=');
-    if (eq != std::string::npos) {
-      auto name = v->substr(0, eq);
-      servers = v->substr(eq + 1);
-      for (auto& u : c.upstreams)
-        if (u.name == name) target = &u;
-      if (!target) bad("HOLDON_UPSTREAM", "no upstream named '" + name + "' in the configuration");
-    } else {
-      if (c.upstreams.size() != 1)
-        bad("HOLDON_UPSTREAM", "the configuration has " + std::to_string(c.upstreams.size()) +
-                                   " upstreams: use NAME=HOST:PORT");
-      target = &c.upstreams.front();
-    }
-    auto list = split_list(servers);
-    if (list.empty()) bad("HOLDON_UPSTREAM", "must list at least one HOST:PORT");
-    target->servers.clear();
-    for (const auto& a : list) target->servers.push_back(endpoint("HOLDON_UPSTREAM", a, false, false));
-  }
+  if (auto v = get("HOLDON_UPSTREAM")) override_upstream(c, *v);
   if (auto v = get("HOLDON_ADMIN_LISTEN")) {
     if (*v == "off") c.admin.listen.reset();
     else c.admin.listen = endpoint("HOLDON_ADMIN_LISTEN", *v, true, true);

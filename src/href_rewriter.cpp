@@ -39,93 +39,110 @@ void href_rewriter::feed(std::string_view in, std::string& out) {
       i = lt + 1;
       continue;
     }
-    char c = in[i++];
-    switch (state_) {
-      case state::open:
-        if (c == '?') {
-          out += "<?";
-          held_.clear();
-          state_ = state::pi;
-          run_ = 0;
-        } else if (c == '!') {
-          held_ += c;
-          state_ = state::bang;
-        } else {
-          held_ += c;
-          quote_ = 0;
-          state_ = c == '/' ? state::end_tag : state::start_tag;
-          if (c == '>') on_start_tag(out);  // "<>": not XML; passed on as is
-        }
-        break;
-      case state::bang:
-        held_ += c;
-        if (held_ == comment_open) {
-          out += held_, held_.clear(), state_ = state::comment, run_ = 0;
-        } else if (held_ == cdata_open) {
-          out += held_, held_.clear(), state_ = state::cdata, run_ = 0;
-        } else if (!starts_with(comment_open, held_) && !starts_with(cdata_open, held_)) {
-          out += held_;
-          held_.clear();
-          state_ = c == '>' ? state::text : state::decl;
-        }
-        break;
-      case state::pi:
-      case state::comment:
-      case state::cdata: {
-        out += c;
-        char closer = state_ == state::pi ? '?' : state_ == state::comment ? '-' : ']';
-        unsigned need = state_ == state::pi ? 1 : 2;
-        if (c == '>' && run_ >= need) state_ = state::text;
-        run_ = c == closer ? run_ + 1 : 0;
-        break;
-      }
-      case state::decl:
-        out += c;
-        if (c == '>') state_ = state::text;
-        break;
-      case state::start_tag:
-      case state::end_tag:
-        held_ += c;
-        if (quote_) {
-          if (c == quote_) quote_ = 0;
-        } else if (c == '"' || c == '\'') {
-          quote_ = c;
-        } else if (c == '>') {
-          if (state_ == state::start_tag) on_start_tag(out);
-          else on_end_tag(out);
-          break;
-        }
-        if (held_.size() > hold_limit_) give_up(out);
-        break;
-      case state::href_text:
-        if (c == '<') {
-          // Keep surrounding white space; map only the URL itself.
-          std::string_view t = held_;
-          auto b = t.find_first_not_of(" \t\r\n");
-          if (b == std::string_view::npos) {
-            out += held_;
-          } else {
-            auto e = t.find_last_not_of(" \t\r\n");
-            out.append(t.substr(0, b));
-            out += map_(t.substr(b, e - b + 1));
-            out.append(t.substr(e + 1));
-          }
-          held_ = "<";
-          state_ = state::open;
-        } else {
-          held_ += c;
-          if (held_.size() > hold_limit_) {  // absurd href: pass it on unchanged
-            out += held_;
-            held_.clear();
-            state_ = state::text;
-          }
-        }
-        break;
-      case state::text:
-      case state::passthrough:
-        break;  // handled above
-    }
+    step(in[i++], out);
   }
+}
+
+// One character in any state but text and passthrough (feed copies those in bulk).
+void href_rewriter::step(char c, std::string& out) {
+  switch (state_) {
+    case state::open: return on_open(c, out);
+    case state::bang: return on_bang(c, out);
+    case state::pi:
+    case state::comment:
+    case state::cdata: return on_opaque(c, out);
+    case state::decl:
+      out += c;
+      if (c == '>') state_ = state::text;
+      return;
+    case state::start_tag:
+    case state::end_tag: return on_tag(c, out);
+    case state::href_text: return on_href_text(c, out);
+    case state::text:
+    case state::passthrough: return;  // handled by feed
+  }
+}
+
+// After '<': a PI, a comment/CDATA/declaration, an end tag or a start tag.
+void href_rewriter::on_open(char c, std::string& out) {
+  if (c == '?') {
+    out += "<?";
+    held_.clear();
+    state_ = state::pi;
+    run_ = 0;
+  } else if (c == '!') {
+    held_ += c;
+    state_ = state::bang;
+  } else {
+    held_ += c;
+    quote_ = 0;
+    state_ = c == '/' ? state::end_tag : state::start_tag;
+    if (c == '>') on_start_tag(out);  // "<>": not XML; passed on as is
+  }
+}
+
+// After "<!": held until it is known to open a comment, a CDATA section or a declaration.
+void href_rewriter::on_bang(char c, std::string& out) {
+  held_ += c;
+  auto opened = [&](state s) {
+    out += held_;
+    held_.clear();
+    state_ = s;
+    run_ = 0;
+  };
+  if (held_ == comment_open) opened(state::comment);
+  else if (held_ == cdata_open) opened(state::cdata);
+  else if (!starts_with(comment_open, held_) && !starts_with(cdata_open, held_))
+    opened(c == '>' ? state::text : state::decl);
+}
+
+// Inside a PI, comment or CDATA: copied through; ends at "?>", "-->" or "]]>".
+void href_rewriter::on_opaque(char c, std::string& out) {
+  out += c;
+  char closer = state_ == state::pi ? '?' : state_ == state::comment ? '-' : ']';
+  unsigned need = state_ == state::pi ? 1 : 2;
+  if (c == '>' && run_ >= need) state_ = state::text;
+  run_ = c == closer ? run_ + 1 : 0;
+}
+
+// Inside a start or end tag: held (quotes respected) until its '>'.
+void href_rewriter::on_tag(char c, std::string& out) {
+  held_ += c;
+  if (quote_) {
+    if (c == quote_) quote_ = 0;
+  } else if (c == '"' || c == '\'') {
+    quote_ = c;
+  } else if (c == '>') {
+    if (state_ == state::start_tag) on_start_tag(out);
+    else on_end_tag(out);
+    return;
+  }
+  if (held_.size() > hold_limit_) give_up(out);
+}
+
+// The text of a DAV: href: held to its end, then the URL (not the white space around it) mapped.
+void href_rewriter::on_href_text(char c, std::string& out) {
+  if (c != '<') {
+    held_ += c;
+    if (held_.size() > hold_limit_) {  // absurd href: pass it on unchanged
+      out += held_;
+      held_.clear();
+      state_ = state::text;
+    }
+    return;
+  }
+  std::string_view t = held_;
+  auto b = t.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) {
+    out += held_;
+  } else {
+    auto e = t.find_last_not_of(" \t\r\n");
+    out.append(t.substr(0, b));
+    out += map_(t.substr(b, e - b + 1));
+    out.append(t.substr(e + 1));
+  }
+  held_ = "<";
+  state_ = state::open;
 }
 
 void href_rewriter::finish(std::string& out) {

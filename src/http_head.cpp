@@ -3,10 +3,8 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
-#include <boost/beast/http/status.hpp>
 #include <algorithm>
 #include <array>
-#include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -15,15 +13,6 @@ namespace holdon {
 namespace http = boost::beast::http;
 
 namespace {
-void append_uint(std::string& out, unsigned v) {
-  char b[10];
-  char* e = b + sizeof b;
-  char* p = e;
-  do *--p = static_cast<char>('0' + v % 10);
-  while ((v /= 10) != 0);
-  out.append(p, static_cast<std::size_t>(e - p));
-}
-
 // tchar (RFC 9110 §5.6.2): method tokens and field names.
 constexpr std::array<bool, 256> tchar_table = [] {
   std::array<bool, 256> t{};
@@ -234,6 +223,44 @@ std::size_t message_parser<isRequest>::parse_head(std::string_view raw, error_co
   return static_cast<std::size_t>(p - raw.data());
 }
 
+namespace {
+// What a head's Transfer-Encoding and Content-Length fields say, and the first reason
+// (if any) they cannot frame its body (RFC 9112 section 6).
+struct framing_fields {
+  std::size_t te_fields = 0, cl_fields = 0;
+  bool chunked_last = false;  // Transfer-Encoding ends with chunked
+  std::optional<std::uint64_t> length;
+  boost::system::error_code bad;
+};
+
+framing_fields read_framing_fields(const header_fields& f, bool is_request, unsigned version) {
+  framing_fields r;
+  bool chunked_elsewhere = false;  // something after chunked
+  auto refuse = [&](http::error e) {
+    if (!r.bad) r.bad = e;
+  };
+  for (const auto& h : f) {
+    if (h.kind == field_kind::transfer_encoding) {
+      ++r.te_fields;
+      for (auto t : http::token_list{h.value}) {
+        if (r.chunked_last) chunked_elsewhere = true;
+        r.chunked_last = iequals_ascii({t.data(), t.size()}, "chunked");
+      }
+    } else if (h.kind == field_kind::content_length) {
+      ++r.cl_fields;
+      auto n = parse_content_length(h.value, !is_request);
+      if (!n || (r.length && *r.length != *n)) refuse(http::error::bad_content_length);
+      else r.length = n;
+    }
+  }
+  if (is_request && r.cl_fields > 1) refuse(http::error::bad_content_length);
+  if (r.te_fields && r.cl_fields) refuse(http::error::bad_transfer_encoding);
+  if (r.te_fields && (chunked_elsewhere || (is_request && version < 11))) refuse(http::error::bad_transfer_encoding);
+  if (is_request && r.te_fields && !r.chunked_last) refuse(http::error::bad_transfer_encoding);  // unknowable length
+  return r;
+}
+}  // namespace
+
 template <bool isRequest>
 void message_parser<isRequest>::set_framing(error_code& ec) {
   const auto& f = head_.fields;
@@ -241,37 +268,14 @@ void message_parser<isRequest>::set_framing(error_code& ec) {
   keep_alive_ = head_.version >= 11 ? !close : !close && connection_has(f, "keep-alive");
   bool no_body = false;
   if constexpr (!isRequest) no_body = skip_ || (head_.status >= 100 && head_.status < 200) || head_.status == 204 || head_.status == 304;
-  std::size_t te_fields = 0, cl_fields = 0;
-  bool chunked_last = false, chunked_elsewhere = false;
-  std::optional<std::uint64_t> length;
-  error_code bad;  // the first reason the framing cannot be told
-  auto refuse = [&](http::error e) {
-    if (!bad) bad = e;
-  };
-  for (const auto& h : f) {
-    if (h.kind == field_kind::transfer_encoding) {
-      ++te_fields;
-      for (auto t : http::token_list{h.value}) {
-        if (chunked_last) chunked_elsewhere = true;  // something after chunked
-        chunked_last = iequals_ascii({t.data(), t.size()}, "chunked");
-      }
-    } else if (h.kind == field_kind::content_length) {
-      ++cl_fields;
-      auto n = parse_content_length(h.value, !isRequest);
-      if (!n || (length && *length != *n)) refuse(http::error::bad_content_length);
-      else length = n;
-    }
-  }
-  if (isRequest && cl_fields > 1) refuse(http::error::bad_content_length);
-  if (te_fields && cl_fields) refuse(http::error::bad_transfer_encoding);
-  if (te_fields && (chunked_elsewhere || (isRequest && head_.version < 11))) refuse(http::error::bad_transfer_encoding);
-  if (isRequest && te_fields && !chunked_last) refuse(http::error::bad_transfer_encoding);  // unknowable length
-  if (bad) {
-    if constexpr (!isRequest) return static_cast<void>(ec = bad);
+  const auto facts = read_framing_fields(f, isRequest, head_.version);
+  const auto& length = facts.length;
+  if (facts.bad) {
+    if constexpr (!isRequest) return static_cast<void>(ec = facts.bad);
     // A request's framing is refused by request_guard (check_framing), with the status and
-    // text the client gets. Here the body just cannot be read: put_body fails with `bad`.
+    // text the client gets. Here the body just cannot be read: put_body fails with that reason.
     framing_ = framing::unknown;
-    unknown_why_ = bad;
+    unknown_why_ = facts.bad;
     keep_alive_ = false;
     return;
   }
@@ -279,8 +283,8 @@ void message_parser<isRequest>::set_framing(error_code& ec) {
   if (length) length_ = *length;
   if (no_body) {
     framing_ = framing::none;
-  } else if (te_fields) {
-    if (chunked_last) {
+  } else if (facts.te_fields) {
+    if (facts.chunked_last) {
       framing_ = framing::chunked;
       chunks_ = std::make_unique<chunk_decoder>(body_, body_limit_);
     } else {
@@ -342,50 +346,5 @@ std::size_t message_parser<isRequest>::body_bytes() const {
 
 template class message_parser<true>;
 template class message_parser<false>;
-
-// ---------------------------------------------------------------- writing heads
-
-void append_fields(std::string& out, const header_fields& f) {
-  std::size_t n = 0;
-  for (const auto& h : f) n += h.name.size() + h.value.size() + 4;
-  auto at = out.size();
-  out.resize(at + n);
-  char* p = out.data() + at;
-  for (const auto& h : f) {
-    std::memcpy(p, h.name.data(), h.name.size());
-    p += h.name.size();
-    *p++ = ':';
-    *p++ = ' ';
-    std::memcpy(p, h.value.data(), h.value.size());
-    p += h.value.size();
-    *p++ = '\r';
-    *p++ = '\n';
-  }
-}
-
-void write_request_head(std::string& out, std::string_view method, std::string_view target, const header_fields& f) {
-  out.append(method);
-  out.push_back(' ');
-  out.append(target);
-  out.append(" HTTP/1.1\r\n", 11);
-  append_fields(out, f);
-  out.append("\r\n", 2);
-}
-
-std::string_view standard_reason(unsigned status) {
-  if (status == 103) return "Early Hints";
-  auto s = http::int_to_status(status);
-  return s == http::status::unknown ? std::string_view() : std::string_view(http::obsolete_reason(s));
-}
-
-void write_response_head(std::string& out, unsigned status, std::string_view reason, const header_fields& f) {
-  out.append("HTTP/1.1 ", 9);
-  append_uint(out, status);
-  out.push_back(' ');
-  out.append(reason.empty() ? standard_reason(status) : reason);
-  out.append("\r\n", 2);
-  append_fields(out, f);
-  out.append("\r\n", 2);
-}
 
 }  // namespace holdon

@@ -32,6 +32,12 @@ class href_rewriter {
     std::vector<std::pair<std::string, bool>> decls;  // prefix ("" = default) -> bound to DAV:
   };
 
+  void step(char c, std::string& out);
+  void on_open(char c, std::string& out);
+  void on_bang(char c, std::string& out);
+  void on_opaque(char c, std::string& out);
+  void on_tag(char c, std::string& out);
+  void on_href_text(char c, std::string& out);
   void on_start_tag(std::string& out);
   void on_end_tag(std::string& out);
   bool is_dav(std::string_view prefix) const;
