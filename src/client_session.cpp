@@ -3,17 +3,15 @@
 #include <sys/socket.h>
 
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/error.hpp>
 #include <algorithm>
 #include <cerrno>
 
 #include "holdon/error_response.hpp"
 #include "holdon/exchange.hpp"
 #include "holdon/front.hpp"
-#include "holdon/interim_policy.hpp"
 #include "holdon/log.hpp"
+#include "holdon/request_admission.hpp"
 #include "holdon/request_guard.hpp"
-#include "holdon/route_table.hpp"
 
 namespace holdon {
 namespace http = beast::http;
@@ -105,8 +103,8 @@ void client_session::do_read_head() {
   on_head_bytes();
 }
 
-// The raw head is checked (request_guard) before Beast parses it: Beast silently joins
-// obs-folds and cannot tell a long request line from a long header.
+// The raw head is checked (request_guard) before it is parsed: the limits on the request
+// line and the head, and obs-folds, are told from the bytes as they arrive.
 void client_session::on_head_bytes() {
   std::size_t head_len = 0;
   auto v = check_raw_head(in_.data(), cfg_->limits.max_request_line_bytes, cfg_->limits.max_header_bytes, head_len);
@@ -135,38 +133,15 @@ void client_session::start_exchange(std::size_t head_len) {
   else parser_->body_limit(std::nullopt);
   error_code ec;
   parser_->parse_head(req_->head_raw, ec);
-  if (ec == http::error::header_limit) return reply_and_close(431, "request header too large");
-  if (ec == http::error::body_limit) return reply_and_close(413, "request body larger than limits.max_body_bytes");
-  if (ec) return reply_and_close(400, "malformed request: " + ec.message());
-
-  const auto& req = parser_->head();
-  if (req.version != 10 && req.version != 11) return reply_and_close(505, "only HTTP/1.0 and HTTP/1.1 are served");
-  auto hosts = req.fields.count(field_kind::host);
-  if (hosts > 1 || (hosts == 0 && req.version == 11))
-    return reply_and_close(400, "an HTTP/1.1 request needs exactly one Host header");
-  if (auto v = check_framing(framing_facts_of(req))) return reply_and_close(v.status, v.why);
+  if (auto v = parse_refusal(ec)) return reply_and_close(v.status, v.why);
+  auto a = admit_request(parser_->head(), *cfg_, front_, client_ip_);
+  if (a.refused) return reply_and_close(a.refused.status, a.refused.why);
   ++requests_;
   auto max_requests = cfg_->limits.max_requests_per_connection;
   last_request_ = worker_.draining || (max_requests && requests_ >= max_requests);
-
-  bool by_host = std::any_of(cfg_->routes.begin(), cfg_->routes.end(), [](const auto& r) { return !r.hosts.empty(); });
-  const auto* route = select_route(cfg_->routes, by_host ? request_host(req.fields[field_kind::host], req.target) : std::string(),
-                                   req.method, req.target);
-  if (!route) return reply_and_close(404, "no route for this path");
-
-  request_facts facts;
-  facts.version = req.version;
-  for (const auto& f : req.fields) {
-    if (f.kind == field_kind::user_agent && !facts.user_agent) facts.user_agent = f.value;
-    else if (f.kind == field_kind::expect) facts.expects_continue = iequals_ascii(f.value, "100-continue");
-  }
-  if (!front_) facts.proxy_sign = proxy_sign(req.fields);
-  end_client_.clear();
-  if (trusts_forwarded()) end_client_ = forwarded_client(req.fields, cfg_->fronts, client_ip_);
-
-  auto policy = decide_interim(facts, route->interim, front_, route->timeouts.upstream_response);
-  if (policy.undeclared_proxy) note_undeclared_proxy(facts.proxy_sign);
-  auto ex = std::make_shared<exchange>(shared_from_this(), *route, std::move(policy));
+  end_client_ = std::move(a.end_client);
+  if (a.interim.undeclared_proxy) note_undeclared_proxy(a.proxy_sign);
+  auto ex = std::make_shared<exchange>(shared_from_this(), *a.route, std::move(a.interim));
   current_ = ex.get();
   ex->start();
 }

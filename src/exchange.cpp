@@ -262,7 +262,7 @@ void exchange::finish(bool client_keep_alive) {
   s_->on_exchange_done(client_keep_alive);
 }
 
-// Per-route status class and time to the final response (issue 5: /metrics). An exchange
+// Per-route status class and time to the final response (/metrics). An exchange
 // that never produced a final status (client gone first) counts as 499 and is not timed.
 void exchange::record_metrics() {
   auto& m = s_->home().stats;

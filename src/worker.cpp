@@ -10,7 +10,7 @@ std::chrono::steady_clock::duration tick_interval(const config& c) {
   using std::chrono::milliseconds;
   milliseconds shortest = std::min({c.timeouts.client_header, c.timeouts.idle});
   for (const auto& r : c.routes) {
-    shortest = std::min({shortest, r.timeouts.connect, r.timeouts.client_header, r.timeouts.idle,
+    shortest = std::min({shortest, r.timeouts.connect, r.timeouts.idle,
                          r.timeouts.upstream_response, r.interim.every});
     if (r.interim.first_after.count() > 0) shortest = std::min(shortest, r.interim.first_after);
   }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "holdon/front.hpp"
 #include "holdon/http_head.hpp"
 #include "holdon/io_buffer.hpp"
 #include "holdon/net.hpp"
@@ -42,7 +43,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   const std::string& peer_ip() const { return client_ip_; }
   std::string_view scheme() const { return scheme_; }  // "http" or "https"
   std::string_view via_value(unsigned version) const { return via_[version == 10 ? 0 : 1]; }
-  bool trusts_forwarded() const { return front_ && front_->kind != front_kind::none; }
+  bool trusts_forwarded() const { return holdon::trusts_forwarded(front_); }
   std::string_view end_client() const { return end_client_.empty() ? std::string_view(client_ip_) : end_client_; }
   // The keep-alive rule of this connection, written once: the client wants it, its request
   // was read whole, it has not closed its side, and neither the request count nor a drain

@@ -42,6 +42,9 @@ const front_config* find_front(const std::vector<front_config>& fronts, std::str
 // CDN and load-balancer fields), or empty.
 std::string_view proxy_sign(const header_fields& f);
 
+// A declared front (kind other than none) whose X-Forwarded-* / Forwarded fields are believed.
+inline bool trusts_forwarded(const front_config* front) { return front && front->kind != front_kind::none; }
+
 // The end client behind declared fronts: the rightmost address of X-Forwarded-For (else of
 // Forwarded's for=) that is not itself a declared front; the peer when there is none.
 std::string forwarded_client(const header_fields& f, const std::vector<front_config>& fronts,

@@ -52,7 +52,7 @@ bool same_origin(std::string_view scheme_a, std::string_view auth_a, std::string
 // see: "http://UPSTREAM/mapped-path". Applies to bare paths and to URLs naming holdon (the
 // request's Host over http, public_origin, or the upstream itself); a URL naming any other
 // server is returned unchanged (the upstream then refuses a cross-server COPY, as it should).
-// client_scheme / upstream_scheme: "https" when the client / the upstream speaks TLS (issue 7).
+// client_scheme / upstream_scheme: "https" when the client / the upstream speaks TLS.
 std::string url_to_upstream(const prefix_mount& m, std::string_view url, std::string_view request_host,
                             std::string_view upstream_authority, std::string_view client_scheme = "http",
                             std::string_view upstream_scheme = "http");
