@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "holdon/config.hpp"
 #include "holdon/front.hpp"
@@ -24,10 +25,13 @@ const std::string routes_yaml =
     "  - {methods: [GET], path_prefix: /files, upstream: app}\n";
 
 // Parses `raw` (a complete head) and admits it; `peer`: the TCP peer, a declared front or not.
+// The head's fields (and so admission::proxy_sign) view `raw`: it lives as long as the admission.
 struct admitted {
+  std::string raw;
   request_parser parser;
   admission a;
-  admitted(const std::string& raw, const config& c, std::string_view peer = "192.0.2.1") {
+  admitted(std::string raw_head, const config& c, std::string_view peer = "192.0.2.1")
+      : raw(std::move(raw_head)) {
     error_code ec;
     parser.parse_head(raw, ec);
     REQUIRE_FALSE(ec);
@@ -103,7 +107,8 @@ TEST_CASE("admission: the interim decision follows the User-Agent, HTTP/1.0 and 
   CHECK(with("User-Agent: curl/7.88.1\r\nUser-Agent: python-requests/2.28.1\r\n").interim.keepalive);
   CHECK(with("User-Agent: curl/7.88.1\r\nExpect: 100-continue\r\n").interim.forward_continue);
 
-  auto proxied = with("User-Agent: curl/7.88.1\r\nVia: 1.1 lb\r\n");
+  admitted proxied_head(head("PROPFIND /dav/x HTTP/1.1", "Host: a.example\r\nUser-Agent: curl/7.88.1\r\nVia: 1.1 lb\r\n"), c);
+  const auto& proxied = proxied_head.a;
   CHECK_FALSE(proxied.interim.keepalive);
   CHECK(proxied.interim.undeclared_proxy);
   CHECK(iequals_ascii(proxied.proxy_sign, "Via"));
@@ -114,7 +119,8 @@ TEST_CASE("admission: behind a declared front, its kind decides and X-Forwarded-
   auto c = parse_config(routes_yaml + "fronts:\n  - {addresses: [127.0.0.1], kind: nginx}\n"
                                       "  - {addresses: [127.0.0.2], kind: none}\n");
   auto fields = "Host: a.example\r\nUser-Agent: curl/7.88.1\r\nVia: 1.1 lb\r\nX-Forwarded-For: 198.51.100.7\r\n";
-  auto via_nginx = admitted(head("PROPFIND /dav/x HTTP/1.1", fields), c, "127.0.0.1").a;
+  admitted via_nginx_head(head("PROPFIND /dav/x HTTP/1.1", fields), c, "127.0.0.1");
+  const auto& via_nginx = via_nginx_head.a;
   CHECK(via_nginx.refused.status == 0);
   CHECK_FALSE(via_nginx.interim.undeclared_proxy);  // declared: its Via is expected
   CHECK(via_nginx.proxy_sign.empty());
