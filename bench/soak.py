@@ -12,9 +12,7 @@ series and the spread (max/min - 1) over the samples after the first (warm-up) m
 Exit 0 if the spread is <= 10 % and no request failed unexpectedly, 1 otherwise.
 Loopback only; holdon and slow_upstream are our own children, stopped by PID at the end.
 """
-import os
 import random
-import socket
 import sys
 import threading
 import time

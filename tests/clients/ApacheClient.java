@@ -22,17 +22,6 @@ import org.apache.http.impl.client.HttpClients;
 import org.apache.http.util.EntityUtils;
 
 public class ApacheClient {
-    static String json(String s) {
-        if (s == null) return "null";
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') b.append('\\').append(c);
-            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-            else b.append(c);
-        }
-        return b.append('"').toString();
-    }
-
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
             System.err.println("usage: ApacheClient URL1 URL2 [User-Agent]");
@@ -61,8 +50,8 @@ public class ApacheClient {
                 } catch (Exception e) {
                     error = e.toString();
                 }
-                out.add("{\"status\": " + status + ", \"body\": " + json(body) + ", \"interim\": null, \"reused\": "
-                        + reused + ", \"error\": " + json(error) + "}");
+                out.add("{\"status\": " + status + ", \"body\": " + Json.str(body) + ", \"interim\": null, \"reused\": "
+                        + reused + ", \"error\": " + Json.str(error) + "}");
             }
         }
         System.out.println("{\"requests\": [" + String.join(", ", out) + "]}");

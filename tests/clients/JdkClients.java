@@ -23,20 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 public class JdkClients {
-    static String json(String s) {
-        if (s == null) return "null";
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') b.append('\\').append(c);
-            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-            else b.append(c);
-        }
-        return b.append('"').toString();
-    }
-
     static String result(Integer status, String body, String error) {
-        return "{\"status\": " + status + ", \"body\": " + json(body) + ", \"interim\": null, \"reused\": null, \"error\": "
-                + json(error) + "}";
+        return "{\"status\": " + status + ", \"body\": " + Json.str(body) + ", \"interim\": null, \"reused\": null, \"error\": "
+                + Json.str(error) + "}";
     }
 
     public static void main(String[] args) throws Exception {

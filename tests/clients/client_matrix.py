@@ -335,7 +335,7 @@ def prune(work, stem, keep):
 
 
 def build_java(work):
-    srcs = [HERE / "JdkClients.java", HERE / "ApacheClient.java"]
+    srcs = [HERE / "JdkClients.java", HERE / "ApacheClient.java", HERE / "Json.java"]
     ver = subprocess.run(["javac", "-version"], capture_output=True, text=True, timeout=30)
     out = Path(work) / ("java-" + digest(*srcs, extra=ver.stdout + ver.stderr))
     if not (out / "ApacheClient.class").exists():

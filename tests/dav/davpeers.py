@@ -17,13 +17,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+import common  # noqa: E402  (apache_globals: the standalone httpd's global part)
+
 HOST = "127.0.0.1"
 APACHE = os.environ.get("APACHE_BIN", "/usr/sbin/apache2")
-MODDIR = os.environ.get("APACHE_MODDIR", "/usr/lib/apache2/modules")
 SUITES = ["basic", "copymove", "props", "locks", "http"]
 
 
@@ -45,21 +48,8 @@ def wait_port(port, timeout):
     return False
 
 
-CONF = """ServerRoot "{d}"
-ServerName 127.0.0.1
-Listen 127.0.0.1:{port}
-PidFile "{d}/run/httpd.pid"
-DefaultRuntimeDir "{d}/run"
-Mutex file:{d}/run default
-ErrorLog "{d}/logs/error.log"
-LogLevel warn
-{user}
-LoadModule mpm_event_module   {m}/mod_mpm_event.so
-LoadModule authz_core_module  {m}/mod_authz_core.so
-LoadModule mime_module        {m}/mod_mime.so
-LoadModule dav_module         {m}/mod_dav.so
-LoadModule dav_fs_module      {m}/mod_dav_fs.so
-StartServers 1
+# After common.apache_globals(..., ["mime", "dav", "dav_fs"]).
+CONF = """StartServers 1
 ServerLimit 2
 ThreadsPerChild 32
 MaxRequestWorkers 64
@@ -110,7 +100,9 @@ class Apache:
         self.root = os.path.join(d, "root")
         conf = os.path.join(d, "conf", "httpd.conf")
         with open(conf, "w") as f:
-            f.write(CONF.format(d=d, port=self.port, m=MODDIR, user=user, root=self.root))
+            f.write(common.apache_globals(d, "%s:%d" % (HOST, self.port), '"%s/logs/error.log"' % d, user,
+                                          ["mime", "dav", "dav_fs"]))
+            f.write(CONF.format(d=d, root=self.root))
         out = subprocess.run([APACHE, "-f", conf, "-k", "start"], capture_output=True, text=True, timeout=timeout)
         if out.returncode != 0:
             raise RuntimeError("apache2 did not start: %s%s" % (out.stdout, out.stderr))

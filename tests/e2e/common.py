@@ -154,6 +154,42 @@ def config_yaml(upstream_port, interim="{mode: auto, first_after: 100ms, every: 
             "limits: {max_header_bytes: 16384}\nlog: {access: off}\n" % (upstream_port, interim, timeouts))
 
 
+def write_file(path, text):
+    """Writes text to path (a config we generate); returns the path."""
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def make_dirs(d, *subs):
+    for sub in subs:
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+
+
+def curl_verbose(args, timeout=30):
+    """Runs curl -sS -v (no proxy, --max-time below timeout); returns (exit code, stdout bytes,
+    the status codes of every head it saw, 1xx included, its stderr with CRs removed)."""
+    p = subprocess.run(["curl", "-sS", "-v", "--noproxy", "*", "--max-time", str(timeout - 5)] + args,
+                       capture_output=True, timeout=timeout)
+    err = p.stderr.decode("latin-1").replace("\r", "")
+    codes = [int(m) for m in re.findall(r"^< HTTP/1\.[01] (\d{3})", err, re.M)]
+    return p.returncode, p.stdout, codes, err
+
+
+APACHE_MODDIR = os.environ.get("APACHE_MODDIR", "/usr/lib/apache2/modules")
+
+
+def apache_globals(d, listen, error_log, user, modules):
+    """The global part of a standalone Apache httpd config in directory d: server root, pid file,
+    runtime dir and mutex under d/run, the user line (root: www-data), mpm_event + authz_core and
+    the named extra modules."""
+    loads = "".join("LoadModule %-18s %s/mod_%s.so\n" % (m + "_module", APACHE_MODDIR, m)
+                    for m in ["mpm_event", "authz_core"] + list(modules))
+    return ('ServerRoot "{d}"\nServerName 127.0.0.1\nListen {listen}\nPidFile "{d}/run/httpd.pid"\n'
+            'DefaultRuntimeDir "{d}/run"\nMutex file:{d}/run default\nErrorLog {log}\nLogLevel warn\n'
+            '{user}\n{loads}').format(d=d, listen=listen, log=error_log, user=user, loads=loads)
+
+
 def memory_kib(pid):
     """VmHWM / VmRSS (KiB) of a process from /proc/PID/status."""
     out = {}
@@ -177,8 +213,7 @@ class Rig:
         try:
             self.upstream = start_upstream()
             self.config = os.path.join(self.tmp, "holdon.yaml")
-            with open(self.config, "w") as f:
-                f.write(config_yaml(self.upstream.port, **self.cfg))
+            write_file(self.config, config_yaml(self.upstream.port, **self.cfg))
             self.holdon = start_holdon(self.binary, self.config)
         except BaseException:
             self.__exit__(None, None, None)

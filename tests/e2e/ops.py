@@ -16,7 +16,7 @@ import time
 import urllib.request
 
 import common
-from common import check, step
+from common import check
 
 DAV_UA = "cadaver/0.24 neon/0.32.5"
 

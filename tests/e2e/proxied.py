@@ -39,13 +39,12 @@ def main():
     upstream = common.start_upstream()
     tmp = tempfile.mkdtemp(prefix="holdon-proxied-")
     cfg = os.path.join(tmp, "holdon.yaml")
-    with open(cfg, "w") as f:
-        f.write("listen: [127.0.0.1:0]\nthreads: 1\n"
-                "upstreams: {app: {servers: [127.0.0.1:%d]}}\n"
-                "routes: [{path_prefix: /, upstream: app}]\n"
-                "fronts: [{name: edge, addresses: [127.0.0.2], kind: haproxy}]\n"
-                "interim: {first_after: 100ms, every: 100ms}\n"
-                "admin: {listen: 127.0.0.1:0}\nlog: {access: json}\n" % upstream.port)
+    common.write_file(cfg, "listen: [127.0.0.1:0]\nthreads: 1\n"
+                      "upstreams: {app: {servers: [127.0.0.1:%d]}}\n"
+                      "routes: [{path_prefix: /, upstream: app}]\n"
+                      "fronts: [{name: edge, addresses: [127.0.0.2], kind: haproxy}]\n"
+                      "interim: {first_after: 100ms, every: 100ms}\n"
+                      "admin: {listen: 127.0.0.1:0}\nlog: {access: json}\n" % upstream.port)
     h = common.Child("holdon", [args.holdon, "-c", cfg])
     try:
         h.port = int(h.wait_for(r"listening on http://127\.0\.0\.1:(\d+)", 10).group(1))

@@ -33,14 +33,12 @@ DAV_UA = "cadaver/0.24 neon/0.32.5"
 
 
 def curl(args, timeout=30):
-    """Run curl -sS -v; return (exit code, stdout bytes, status codes seen, final headers dict)."""
-    p = subprocess.run(["curl", "-sS", "-v", "--noproxy", "*", "--max-time", str(timeout - 5)] + args,
-                       capture_output=True, timeout=timeout)
-    err = p.stderr.decode("latin-1").replace("\r", "")
-    codes = [int(m) for m in re.findall(r"^< HTTP/1\.[01] (\d{3})", err, re.M)]
+    """common.curl_verbose, plus the final head's fields: (exit code, stdout bytes, status codes
+    seen, final headers dict, stderr)."""
+    rc, out, codes, err = common.curl_verbose(args, timeout)
     final = err.rsplit("\n< HTTP/", 1)[-1] if codes else ""
     headers = {k.lower(): v for k, v in re.findall(r"^< ([A-Za-z0-9-]+): (.*)$", final, re.M)}
-    return p.returncode, p.stdout, codes, headers, err
+    return rc, out, codes, headers, err
 
 
 def t_curl_propfind(rig):

@@ -12,6 +12,7 @@ Usage: tests/e2e/signals.py [--holdon build/holdon]
      rejected with a log line and the running config keeps serving.
 Ends with "N passed, M failed"; exit 0 only if nothing failed. Loopback only, bounded (90 s).
 """
+import contextlib
 import os
 import signal
 import socket
@@ -24,18 +25,32 @@ from common import check, step
 DAV_UA = "litmus/0.13 neon/0.32.5"
 
 
-def start(via="edge-a", drain="5s"):
-    up = common.start_upstream()
-    tmp = tempfile.mkdtemp(prefix="holdon-signals-")
-    path = os.path.join(tmp, "holdon.yaml")
-    with open(path, "w") as f:
-        f.write(common.config_yaml(up.port) + "via: %s\ndrain_timeout: %s\n" % (via, drain))
-    h = common.start_holdon(a.holdon, path)
-    return up, h, path
+@contextlib.contextmanager
+def running(via="edge-a", drain="5s"):
+    """slow_upstream + holdon (via, drain_timeout) for one test: yields (upstream, holdon, config
+    path) and stops both, by PID, at the end."""
+    up, h = common.start_upstream(), None
+    try:
+        path = common.write_file(os.path.join(tempfile.mkdtemp(prefix="holdon-signals-"), "holdon.yaml"),
+                                 common.config_yaml(up.port) + "via: %s\ndrain_timeout: %s\n" % (via, drain))
+        h = common.start_holdon(a.holdon, path)
+        yield up, h, path
+    finally:
+        if h:
+            h.stop()
+        up.stop()
 
 
 def request(c, method, target, ua=DAV_UA):
     c.send(("%s %s HTTP/1.1\r\nHost: sig\r\nUser-Agent: %s\r\nDepth: 1\r\n\r\n" % (method, target, ua)).encode())
+
+
+def in_flight(h, method, target):
+    """A connection whose request is in flight: sent, and its first head read; (conn, status)."""
+    c = common.RawConn(h.port, timeout=20)
+    request(c, method, target)
+    _, status, _, _ = c.read_head()
+    return c, status
 
 
 def refused(port):
@@ -47,14 +62,11 @@ def refused(port):
 
 
 def t_sigterm_drains(_):
-    up, h, _ = start()
-    try:
+    with running() as (up, h, _):
         idle = common.RawConn(h.port)
         request(idle, "GET", "/fast")
         check(idle.read_response().status == 200, "SIGTERM: idle keep-alive client got its 200 first")
-        held = common.RawConn(h.port, timeout=20)
-        request(held, "PROPFIND", "/slow?delay_ms=1500")
-        _, status, _, _ = held.read_head()
+        held, status = in_flight(h, "PROPFIND", "/slow?delay_ms=1500")
         check(status == 102, "SIGTERM: the held PROPFIND got a 102 before the signal")
         os.kill(h.pid, signal.SIGTERM)
         h.wait_for(r"SIGTERM: draining", 5)
@@ -69,17 +81,11 @@ def t_sigterm_drains(_):
               "status %d headers %s" % (r.status, r.headers))
         rc = h.proc.wait(5)
         check(rc == 0, "SIGTERM: holdon exited 0 after the drain (exit %s)" % rc)
-    finally:
-        h.stop()
-        up.stop()
 
 
 def t_sigterm_deadline(_):
-    up, h, _ = start(drain="600ms")
-    try:
-        held = common.RawConn(h.port, timeout=20)
-        request(held, "GET", "/forever?delay_ms=15000")
-        _, status, _, _ = held.read_head()  # a 102: the exchange is in flight
+    with running(drain="600ms") as (up, h, _):
+        held, status = in_flight(h, "GET", "/forever?delay_ms=15000")  # a 102: the exchange is in flight
         check(status == 102, "SIGTERM: the long exchange is in flight (102) before the signal")
         t0 = time.monotonic()
         os.kill(h.pid, signal.SIGTERM)
@@ -97,23 +103,16 @@ def t_sigterm_deadline(_):
         rest = got.replace(b"HTTP/1.1 102 Processing\r\n\r\n", b"")
         check(rest == b"", "SIGTERM: the exchange past the deadline was cut: only 102s (%d), then the close"
               % got.count(b" 102 "), repr(rest[:200]))
-    finally:
-        h.stop()
-        up.stop()
 
 
 def t_sighup_reload(_):
-    up, h, path = start(via="edge-a")
-    try:
+    with running(via="edge-a") as (up, h, path):
         old = common.RawConn(h.port, timeout=20)
         request(old, "GET", "/before")
         r = old.read_response()
         check("edge-a" in r.headers.get("via", ""), "SIGHUP: before the reload, Via names edge-a", r.headers)
-        held = common.RawConn(h.port, timeout=20)
-        request(held, "PROPFIND", "/slow?delay_ms=1200")
-        _, status, _, _ = held.read_head()
-        with open(path, "w") as f:
-            f.write(common.config_yaml(up.port) + "via: edge-b\n")
+        held, status = in_flight(h, "PROPFIND", "/slow?delay_ms=1200")
+        common.write_file(path, common.config_yaml(up.port) + "via: edge-b\n")
         os.kill(h.pid, signal.SIGHUP)
         h.wait_for(r"SIGHUP: configuration reloaded", 5)
         fresh = common.RawConn(h.port)
@@ -128,8 +127,7 @@ def t_sighup_reload(_):
         r = held.read_response(method="PROPFIND")
         check(status == 102 and r.status == 207, "SIGHUP: the exchange in flight across the reload completed",
               "first %d final %d" % (status, r.status))
-        with open(path, "w") as f:
-            f.write("listen: [127.0.0.1:0\nroutes: nope\n")
+        common.write_file(path, "listen: [127.0.0.1:0\nroutes: nope\n")
         os.kill(h.pid, signal.SIGHUP)
         m = h.wait_for(r"SIGHUP: new configuration rejected.*", 5)
         check(True, "SIGHUP: an invalid file is rejected with a log line: %s" % m.group(0)[:100])
@@ -139,9 +137,6 @@ def t_sighup_reload(_):
         check(r.status == 200 and "edge-b" in r.headers.get("via", ""),
               "SIGHUP: after the rejected reload the running config keeps serving (Via edge-b)")
         check(h.proc.poll() is None, "SIGHUP: holdon is still running")
-    finally:
-        h.stop()
-        up.stop()
 
 
 def main():

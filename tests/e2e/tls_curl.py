@@ -27,11 +27,8 @@ MULTISTATUS = "</D:multistatus>"
 
 
 def curl(args, timeout=30):
-    p = subprocess.run(["curl", "-sS", "-v", "--noproxy", "*", "--max-time", str(timeout - 5)] + args,
-                       capture_output=True, timeout=timeout)
-    err = p.stderr.decode("latin-1").replace("\r", "")
-    codes = [int(m) for m in re.findall(r"^< HTTP/1\.[01] (\d{3})", err, re.M)]
-    return p.returncode, p.stdout.decode("utf-8", "replace"), codes, err
+    rc, out, codes, err = common.curl_verbose(args, timeout)
+    return rc, out.decode("utf-8", "replace"), codes, err
 
 
 def forwarded_proto(err):
@@ -50,13 +47,13 @@ def main():
         ca = os.path.join(tmp, "ca.pem")
         upstream = common.start_upstream()
         cfg = os.path.join(tmp, "holdon.yaml")
-        with open(cfg, "w") as f:
-            f.write("listen:\n  - 127.0.0.1:0\n  - address: 127.0.0.1:0\n    tls:\n      certificates:\n"
-                    "        - {cert: %s/localhost.pem, key: %s/localhost.key}\n"
-                    "        - {cert: %s/a.test.pem, key: %s/a.test.key}\n"
-                    "threads: 1\nupstreams:\n  dav: {servers: [127.0.0.1:%d]}\nroutes: [{upstream: dav}]\n"
-                    "interim: {first_after: 200ms, every: 200ms}\nlog: {access: off}\n"
-                    % (tmp, tmp, tmp, tmp, upstream.port))
+        common.write_file(cfg,
+                          "listen:\n  - 127.0.0.1:0\n  - address: 127.0.0.1:0\n    tls:\n      certificates:\n"
+                          "        - {cert: %s/localhost.pem, key: %s/localhost.key}\n"
+                          "        - {cert: %s/a.test.pem, key: %s/a.test.key}\n"
+                          "threads: 1\nupstreams:\n  dav: {servers: [127.0.0.1:%d]}\nroutes: [{upstream: dav}]\n"
+                          "interim: {first_after: 200ms, every: 200ms}\nlog: {access: off}\n"
+                          % (tmp, tmp, tmp, tmp, upstream.port))
         holdon = common.start_holdon(args.holdon, cfg)
         tls_port = int(holdon.wait_for(r"listening on https://127\.0\.0\.1:(\d+)", 10).group(1))
         url = "https://localhost:%d/dav/tls?delay_ms=1200" % tls_port

@@ -36,7 +36,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import common  # noqa: E402  (Child: a subprocess whose output a thread drains)
 
 HOST = "127.0.0.1"
-MODDIR = os.environ.get("APACHE_MODDIR", "/usr/lib/apache2/modules")
 IS_ROOT = os.geteuid() == 0
 BIND_ERR = re.compile(r"address already in use|in use|could not bind|cannot bind|bind\(\) .*failed"
                       r"|make_sock: could not bind|Cannot open HTTP Port|Could not bind", re.I)
@@ -84,13 +83,7 @@ class FrontChild(common.Child):
 
     def stop(self, timeout=8.0):
         t0 = time.monotonic()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout)
+        rc, _ = super().stop(timeout)
         # start_new_session: the group and session ids are our child's PID. Only if processes of
         # that very session remain (a worker or helper it left behind) is the group killed.
         if _session_members(self.pid):
@@ -98,7 +91,7 @@ class FrontChild(common.Child):
                 os.killpg(self.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        return self.proc.returncode, time.monotonic() - t0
+        return rc, time.monotonic() - t0
 
 
 # ---- the fronts -------------------------------------------------------------------------
@@ -132,12 +125,6 @@ class Front:
         return m.group(1) if m else out.strip().split("\n")[0][:60]
 
 
-def _write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
 class Nginx(Front):
     """nginx 1.22 as ingress-nginx runs it: proxy_http_version 1.1, no upstream Connection
     header, Host of the request, X-Request-ID / X-Real-IP / X-Forwarded-* from the ingress
@@ -147,9 +134,8 @@ class Nginx(Front):
     version_cmd, version_rx = [binary, "-v"], r"nginx/(\S+)"
 
     def write(self, d, port, backend):
-        for sub in ("tmp", "logs"):
-            os.makedirs(os.path.join(d, sub), exist_ok=True)
-        conf = _write(os.path.join(d, "nginx.conf"), """
+        common.make_dirs(d, "tmp", "logs")
+        conf = common.write_file(os.path.join(d, "nginx.conf"), """
 daemon off;
 master_process on;
 worker_processes 1;
@@ -196,7 +182,7 @@ class HAProxy(Front):
     version_cmd, version_rx = [binary, "-v"], r"HAProxy version (\S+)"
 
     def write(self, d, port, backend):
-        conf = _write(os.path.join(d, "haproxy.cfg"), """
+        conf = common.write_file(os.path.join(d, "haproxy.cfg"), """
 global
     maxconn 256
 defaults
@@ -225,24 +211,10 @@ class Apache(Front):
     version_cmd, version_rx = [binary, "-v"], r"Apache/(\S+)"
 
     def write(self, d, port, backend):
-        for sub in ("run", "logs"):
-            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        common.make_dirs(d, "run", "logs")
         user = "User www-data\nGroup www-data" if IS_ROOT else ""
-        conf = _write(os.path.join(d, "httpd.conf"), """
-ServerRoot "{d}"
-ServerName 127.0.0.1
-Listen {host}:{port}
-PidFile "{d}/run/httpd.pid"
-DefaultRuntimeDir "{d}/run"
-Mutex file:{d}/run default
-ErrorLog /dev/stderr
-LogLevel warn
-{user}
-LoadModule mpm_event_module   {m}/mod_mpm_event.so
-LoadModule authz_core_module  {m}/mod_authz_core.so
-LoadModule proxy_module       {m}/mod_proxy.so
-LoadModule proxy_http_module  {m}/mod_proxy_http.so
-StartServers 1
+        conf = common.write_file(os.path.join(d, "httpd.conf"), common.apache_globals(
+            d, "%s:%d" % (HOST, port), "/dev/stderr", user, ["proxy", "proxy_http"]) + """StartServers 1
 ServerLimit 1
 ThreadsPerChild 16
 ThreadLimit 16
@@ -260,7 +232,7 @@ ProxyPassReverse / http://{host}:{backend}/
 <Location />
     Require all granted
 </Location>
-""".format(d=d, host=HOST, port=port, backend=backend, user=user, m=MODDIR))
+""".format(host=HOST, backend=backend))
         return [self.binary, "-f", conf, "-DFOREGROUND"]
 
 
@@ -273,7 +245,7 @@ class Caddy(Front):
     version_cmd, version_rx = [binary, "version"], r"v?(\d+\.\d+\.\d+)"
 
     def write(self, d, port, backend):
-        conf = _write(os.path.join(d, "Caddyfile"), """{{
+        conf = common.write_file(os.path.join(d, "Caddyfile"), """{{
 	admin off
 	auto_https off
 	servers {{
@@ -308,7 +280,7 @@ class Varnish(Front):
 
     def write(self, d, port, backend):
         os.makedirs(os.path.join(d, "n"), exist_ok=True)
-        vcl = _write(os.path.join(d, "front.vcl"), """vcl 4.1;
+        vcl = common.write_file(os.path.join(d, "front.vcl"), """vcl 4.1;
 backend holdon {{
     .host = "{host}";
     .port = "{backend}";
@@ -345,7 +317,7 @@ class Squid(Front):
     version_cmd, version_rx = [binary, "-v"], r"Version (\S+)"
 
     def write(self, d, port, backend):
-        conf = _write(os.path.join(d, "squid.conf"), """
+        conf = common.write_file(os.path.join(d, "squid.conf"), """
 http_port {host}:{port} accel defaultsite=127.0.0.1 no-vhost
 cache_peer {host} parent {backend} 0 no-query no-digest originserver name=holdon
 cache_peer_access holdon allow all
@@ -383,7 +355,7 @@ class Lighttpd(Front):
 
     def write(self, d, port, backend):
         os.makedirs(os.path.join(d, "www"), exist_ok=True)
-        conf = _write(os.path.join(d, "lighttpd.conf"), """
+        conf = common.write_file(os.path.join(d, "lighttpd.conf"), """
 server.document-root = "{d}/www"
 server.bind = "{host}"
 server.port = {port}
@@ -405,16 +377,15 @@ class TrafficServer(Front):
     start_timeout = 30.0
 
     def write(self, d, port, backend):
-        for sub in ("etc", "log", "run", "cache"):
-            os.makedirs(os.path.join(d, sub), exist_ok=True)
-        _write(os.path.join(d, "runroot.yaml"), "".join("%s: %s\n" % kv for kv in (
+        common.make_dirs(d, "etc", "log", "run", "cache")
+        common.write_file(os.path.join(d, "runroot.yaml"), "".join("%s: %s\n" % kv for kv in (
             ("prefix", d), ("exec_prefix", "/usr"), ("bindir", "/usr/bin"), ("sbindir", "/usr/sbin"),
             ("sysconfdir", d + "/etc"), ("datadir", d + "/cache"), ("includedir", "/usr/include"),
             ("libdir", "/usr/lib/trafficserver"), ("libexecdir", "/usr/lib/trafficserver/modules"),
             ("localstatedir", d + "/run"), ("runtimedir", d + "/run"), ("logdir", d + "/log"),
             ("cachedir", d + "/cache"))))
         etc = os.path.join(d, "etc")
-        _write(os.path.join(etc, "records.config"), """
+        common.write_file(os.path.join(etc, "records.config"), """
 CONFIG proxy.config.admin.user_id STRING #-1
 CONFIG proxy.config.http.server_ports STRING {port}:ip-in={host}
 CONFIG proxy.config.http.cache.http INT 0
@@ -436,8 +407,8 @@ CONFIG proxy.config.diags.output.note STRING E
 CONFIG proxy.config.diags.output.warning STRING E
 CONFIG proxy.config.diags.output.error STRING E
 """.format(host=HOST, port=port))
-        _write(os.path.join(etc, "remap.config"), "map / http://%s:%d/\n" % (HOST, backend))
-        _write(os.path.join(etc, "ip_allow.yaml"), """ip_allow:
+        common.write_file(os.path.join(etc, "remap.config"), "map / http://%s:%d/\n" % (HOST, backend))
+        common.write_file(os.path.join(etc, "ip_allow.yaml"), """ip_allow:
   - apply: in
     ip_addrs: [127.0.0.1, "::1"]
     action: allow
@@ -449,7 +420,7 @@ CONFIG proxy.config.diags.output.error STRING E
 """)
         for f in ("storage.config", "plugin.config", "hosting.config", "volume.config", "parent.config",
                   "cache.config", "splitdns.config", "socks.config", "ssl_multicert.config"):
-            _write(os.path.join(etc, f), "")
+            common.write_file(os.path.join(etc, f), "")
         return [self.binary, "--run-root=" + os.path.join(d, "runroot.yaml")]
 
 
