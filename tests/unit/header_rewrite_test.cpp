@@ -41,65 +41,43 @@ using strings = std::vector<std::string>;
 
 // ---------------------------------------------------------------- strip_hop_by_hop
 
-TEST_CASE("headers: hop-by-hop fields are removed, end-to-end fields keep their order") {
-  auto f = make({{"Host", "dav.example"},
-                 {"Connection", "keep-alive"},
-                 {"Accept", "*/*"},
-                 {"Keep-Alive", "timeout=5"},
-                 {"Proxy-Connection", "keep-alive"},
-                 {"TE", "trailers"},
-                 {"Depth", "1"},
-                 {"Transfer-Encoding", "chunked"},
-                 {"Upgrade", "websocket"},
-                 {"Content-Type", "application/xml"}});
-  strip_hop_by_hop(f);
-  CHECK(dump(f) == field_list{{"Host", "dav.example"},
-                              {"Accept", "*/*"},
-                              {"Depth", "1"},
-                              {"Content-Type", "application/xml"}});
-}
-
-TEST_CASE("headers: fields named by Connection are removed, case-insensitively, several tokens") {
-  auto f = make({{"Connection", "X-Trace ,  x-session-hint,close"},
-                 {"x-trace", "abc"},
-                 {"X-SESSION-HINT", "1"},
-                 {"X-Keep", "yes"}});
-  strip_hop_by_hop(f);
-  CHECK(dump(f) == field_list{{"X-Keep", "yes"}});
-}
-
-TEST_CASE("headers: tokens from adjacent Connection fields are all honoured") {
-  auto f = make({{"Connection", "X-A"}, {"Connection", "X-B"}, {"X-A", "1"}, {"X-B", "2"}, {"X-C", "3"}});
-  strip_hop_by_hop(f);
-  CHECK(dump(f) == field_list{{"X-C", "3"}});
-}
-
-TEST_CASE("headers: tokens from Connection fields separated by other fields are all honoured") {
-  // A sender may put the Connection lines anywhere in the head.
-  auto f = make({{"Connection", "close"},
-                 {"X-A", "1"},
-                 {"Accept", "*/*"},
-                 {"Connection", "X-A"},
-                 {"X-B", "2"},
-                 {"connection", "X-B"}});
-  strip_hop_by_hop(f);
-  CHECK(dump(f) == field_list{{"Accept", "*/*"}});
-}
-
-TEST_CASE("headers: Content-Length and Host survive even when Connection names them") {
-  auto f = make({{"Host", "dav.example"},
-                 {"Content-Length", "42"},
-                 {"Connection", "Content-Length, host, X-Drop"},
-                 {"X-Drop", "x"}});
-  strip_hop_by_hop(f);
-  CHECK(dump(f) == field_list{{"Host", "dav.example"}, {"Content-Length", "42"}});
-}
-
-TEST_CASE("headers: a head without hop-by-hop fields is left exactly as it was") {
-  field_list in{{"Host", "h"}, {"Destination", "http://h/b"}, {"Overwrite", "F"}, {"Content-Length", "0"}};
-  auto f = make(in);
-  strip_hop_by_hop(f);
-  CHECK(dump(f) == in);
+// Each row was a test case of its own; `what` keeps its name.
+TEST_CASE("headers: strip_hop_by_hop removes hop-by-hop fields and those Connection names, keeping the rest in order") {
+  struct row {
+    const char* what;
+    field_list in;
+    field_list out;
+  };
+  const row rows[] = {
+      {"hop-by-hop fields are removed, end-to-end fields keep their order",
+       {{"Host", "dav.example"}, {"Connection", "keep-alive"}, {"Accept", "*/*"}, {"Keep-Alive", "timeout=5"},
+        {"Proxy-Connection", "keep-alive"}, {"TE", "trailers"}, {"Depth", "1"}, {"Transfer-Encoding", "chunked"},
+        {"Upgrade", "websocket"}, {"Content-Type", "application/xml"}},
+       {{"Host", "dav.example"}, {"Accept", "*/*"}, {"Depth", "1"}, {"Content-Type", "application/xml"}}},
+      {"fields named by Connection are removed, case-insensitively, several tokens",
+       {{"Connection", "X-Trace ,  x-session-hint,close"}, {"x-trace", "abc"}, {"X-SESSION-HINT", "1"}, {"X-Keep", "yes"}},
+       {{"X-Keep", "yes"}}},
+      {"tokens from adjacent Connection fields are all honoured",
+       {{"Connection", "X-A"}, {"Connection", "X-B"}, {"X-A", "1"}, {"X-B", "2"}, {"X-C", "3"}},
+       {{"X-C", "3"}}},
+      // A sender may put the Connection lines anywhere in the head.
+      {"tokens from Connection fields separated by other fields are all honoured",
+       {{"Connection", "close"}, {"X-A", "1"}, {"Accept", "*/*"}, {"Connection", "X-A"}, {"X-B", "2"},
+        {"connection", "X-B"}},
+       {{"Accept", "*/*"}}},
+      {"Content-Length and Host survive even when Connection names them",
+       {{"Host", "dav.example"}, {"Content-Length", "42"}, {"Connection", "Content-Length, host, X-Drop"}, {"X-Drop", "x"}},
+       {{"Host", "dav.example"}, {"Content-Length", "42"}}},
+      {"a head without hop-by-hop fields is left exactly as it was",
+       {{"Host", "h"}, {"Destination", "http://h/b"}, {"Overwrite", "F"}, {"Content-Length", "0"}},
+       {{"Host", "h"}, {"Destination", "http://h/b"}, {"Overwrite", "F"}, {"Content-Length", "0"}}},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.what);
+    auto f = make(r.in);
+    strip_hop_by_hop(f);
+    CHECK(dump(f) == r.out);
+  }
 }
 
 // ---------------------------------------------------------------- requests
@@ -152,19 +130,24 @@ TEST_CASE("headers: from anyone else, forwarding fields are replaced by what hol
   CHECK(values(f, "X-Forwarded-Host") == strings{"h"});
 }
 
-TEST_CASE("headers: two adjacent X-Forwarded-For fields are folded into one list") {
-  auto f = make({{"Host", "h"}, {"X-Forwarded-For", "198.51.100.1"}, {"x-forwarded-for", "198.51.100.2"}});
-  rewrite_request_headers(f, {.client_ip = "10.0.0.9", .trusted = true});
-  CHECK(values(f, "X-Forwarded-For") == strings{"198.51.100.1, 198.51.100.2, 10.0.0.9"});
-}
-
-TEST_CASE("headers: two X-Forwarded-For fields apart from each other are folded into one list") {
-  auto f = make({{"X-Forwarded-For", "198.51.100.1"},
-                 {"Host", "h"},
-                 {"Accept", "*/*"},
-                 {"X-Forwarded-For", "198.51.100.2"}});
-  rewrite_request_headers(f, {.client_ip = "10.0.0.9", .trusted = true});
-  CHECK(values(f, "X-Forwarded-For") == strings{"198.51.100.1, 198.51.100.2, 10.0.0.9"});
+// Two test cases once: "two adjacent X-Forwarded-For fields ..." and "two X-Forwarded-For
+// fields apart from each other are folded into one list".
+TEST_CASE("headers: two X-Forwarded-For fields, adjacent or apart, are folded into one list") {
+  struct row {
+    const char* what;
+    field_list head;
+  };
+  const row rows[] = {
+      {"adjacent", {{"Host", "h"}, {"X-Forwarded-For", "198.51.100.1"}, {"x-forwarded-for", "198.51.100.2"}}},
+      {"apart",
+       {{"X-Forwarded-For", "198.51.100.1"}, {"Host", "h"}, {"Accept", "*/*"}, {"X-Forwarded-For", "198.51.100.2"}}},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.what);
+    auto f = make(r.head);
+    rewrite_request_headers(f, {.client_ip = "10.0.0.9", .trusted = true});
+    CHECK(values(f, "X-Forwarded-For") == strings{"198.51.100.1, 198.51.100.2, 10.0.0.9"});
+  }
 }
 
 TEST_CASE("headers: X-Forwarded-Proto and X-Forwarded-Host overwrite the client's values") {

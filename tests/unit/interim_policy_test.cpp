@@ -10,6 +10,7 @@
 #include "holdon/config.hpp"
 #include "holdon/front.hpp"
 #include "holdon/interim_policy.hpp"
+#include "match_table.hpp"
 
 using namespace holdon;
 using namespace std::chrono_literals;
@@ -171,34 +172,27 @@ TEST_CASE("interim: deny wins over allow, whatever the order in the User-Agent")
 // ---------------------------------------------------------------- matching
 
 TEST_CASE("interim: user-agent patterns: case-insensitive substring, ^ and $ anchor") {
-  struct row {
-    const char* ua;
-    const char* pattern;
-    bool match;
-  };
-  for (auto [ua, pattern, match] : {
-           row{"PYTHON-URLLIB/3.11", "Python-urllib", true},
-           row{"x (python-requests/2.31) y", "Python-Requests", true},
-           row{"okhttp/4.12.0", "okhttp/4.", true},
-           row{"okhttp/5.0.0", "okhttp/4.", false},
-           row{"neon", "neon/", false},
-           row{"anything", "", false},
-           row{"", "curl", false},
-           row{"Java/17.0.2", "^Java/", true},
-           row{"Apache-HttpClient/4.5 (Java/17)", "^Java/", false},
-           row{"Mozilla/5.0", "^Mozilla/5.0$", true},
-           row{"mozilla/5.0", "^Mozilla/5.0$", true},
-           row{"Mozilla/5.0 (X11)", "^Mozilla/5.0$", false},
-           row{"x Mozilla/5.0", "^Mozilla/5.0$", false},
-           row{"node", "^node$", true},
-           row{"nodejs-thing", "^node$", false},
-           row{"my node", "node$", true},
-           row{"^", "^", false},
-       }) {
-    CAPTURE(ua);
-    CAPTURE(pattern);
-    CHECK(user_agent_matches(ua, pattern) == match);
-  }
+  auto matches = [](std::string_view pattern, std::string_view ua) { return user_agent_matches(ua, pattern); };
+  // {pattern, User-Agent, matches}
+  match_table::check_matches(matches, {
+      {"Python-urllib", "PYTHON-URLLIB/3.11", true},
+      {"Python-Requests", "x (python-requests/2.31) y", true},
+      {"okhttp/4.", "okhttp/4.12.0", true},
+      {"okhttp/4.", "okhttp/5.0.0", false},
+      {"neon/", "neon", false},
+      {"", "anything", false},
+      {"curl", "", false},
+      {"^Java/", "Java/17.0.2", true},
+      {"^Java/", "Apache-HttpClient/4.5 (Java/17)", false},
+      {"^Mozilla/5.0$", "Mozilla/5.0", true},
+      {"^Mozilla/5.0$", "mozilla/5.0", true},
+      {"^Mozilla/5.0$", "Mozilla/5.0 (X11)", false},
+      {"^Mozilla/5.0$", "x Mozilla/5.0", false},
+      {"^node$", "node", true},
+      {"^node$", "nodejs-thing", false},
+      {"node$", "my node", true},
+      {"^", "^", false},
+  });
 }
 
 TEST_CASE("interim: a cap with `before` applies only below that version") {

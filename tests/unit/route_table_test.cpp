@@ -9,8 +9,10 @@
 
 #include "holdon/config.hpp"
 #include "holdon/route_table.hpp"
+#include "match_table.hpp"
 
 using namespace holdon;
+using match_table::match_row;
 
 namespace {
 
@@ -32,24 +34,8 @@ void check_target_paths(std::initializer_list<path_row> rows) {
 }
 
 // {pattern, subject, matches}: a path prefix against a path, or a host pattern against a host.
-struct match_row {
-  std::string_view pattern, subject;
-  bool matches;
-};
-void check_prefixes(std::initializer_list<match_row> rows) {
-  for (const auto& [prefix, path, matches] : rows) {
-    CAPTURE(prefix);
-    CAPTURE(path);
-    CHECK(prefix_matches(prefix, path) == matches);
-  }
-}
-void check_hosts(std::initializer_list<match_row> rows) {
-  for (const auto& [pattern, host, matches] : rows) {
-    CAPTURE(pattern);
-    CAPTURE(host);
-    CHECK(host_matches(pattern, host) == matches);
-  }
-}
+void check_prefixes(std::initializer_list<match_row> rows) { match_table::check_matches(prefix_matches, rows); }
+void check_hosts(std::initializer_list<match_row> rows) { match_table::check_matches(host_matches, rows); }
 
 // {target, upstream}: the upstream name of the route a target lands on, or "<none>".
 struct route_row {
