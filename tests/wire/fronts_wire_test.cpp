@@ -8,9 +8,6 @@
 using namespace wire;
 
 namespace {
-const std::string k102 = "HTTP/1.1 102 Processing\r\n\r\n";
-const std::string multistatus = "<?xml version=\"1.0\"?><D:multistatus xmlns:D=\"DAV:\"/>";
-
 std::string propfind(std::string_view ua, std::string_view extra = "") {
   return "PROPFIND /f HTTP/1.1\r\nHost: dav.test\r\nUser-Agent: " + std::string(ua) + "\r\nDepth: 1\r\n" +
          std::string(extra) + "Content-Length: 0\r\n\r\n";
@@ -38,19 +35,6 @@ struct slow_dav {
         }) {}
 };
 
-// Reads interims until the final head; returns how many 102s came, and the final head.
-int count_102s(conn& c, head& fin, std::vector<clock::time_point>* at = nullptr) {
-  int n = 0;
-  for (;;) {
-    auto raw = c.read_until("\r\n\r\n");
-    if (raw != k102) {
-      fin.raw = raw;
-      return n;
-    }
-    ++n;
-    if (at) at->push_back(clock::now());
-  }
-}
 }  // namespace
 
 TEST_CASE("wire: an undeclared proxy gets no 1xx at all, and its X-Forwarded-For is not passed on") {
@@ -77,10 +61,9 @@ TEST_CASE("wire: through a declared forwarding front, the end client's verdict d
   {
     auto c = px.connect();
     c.send(propfind("curl/7.88.1", "X-Forwarded-For: 198.51.100.7\r\n"));
-    head fin;
-    int n = count_102s(c, fin);
-    CHECK(fin.raw.rfind("HTTP/1.1 207", 0) == 0);
-    CHECK(n >= 3);  // the upstream's and holdon's
+    auto run = read_102s(c);
+    CHECK(run.final_raw.rfind("HTTP/1.1 207", 0) == 0);
+    CHECK(run.at.size() >= 3);  // the upstream's and holdon's
     REQUIRE(dav.got.wait(1000ms));
     CHECK(dav.seen.header("X-Forwarded-For") == "198.51.100.7, 127.0.0.1");
   }
@@ -110,29 +93,16 @@ TEST_CASE("wire: through a declared nginx, no 1xx reaches the client, whoever it
 
 TEST_CASE("wire: a cap of 5 (Go) is spread over upstream_response, not spent in the first 100 ms") {
   event saw_five;
-  fake_upstream up([&](conn& c) {
-    read_head(c);
-    saw_five.wait(5000ms);
-    c.send(response(207, multistatus));
-    c.read_to_eof();
-  });
+  fake_upstream up(answer_when(saw_five, response(207, multistatus)));
   // (1200 ms - 20 ms) / 5 = 236 ms between 102s; uncapped they would come every 20 ms.
   proxy px(up.port(), "interim: {first_after: 20ms, every: 20ms, max: 30}\ntimeouts: {upstream_response: 1200ms}\n");
   auto c = px.connect();
   auto sent = clock::now();
   c.send(propfind("Go-http-client/1.1"));
-  std::vector<clock::time_point> at;
-  int n = 0;
-  for (;;) {
-    auto raw = c.read_until("\r\n\r\n");
-    if (raw != k102) {
-      CHECK(raw.rfind("HTTP/1.1 207", 0) == 0);
-      break;
-    }
-    at.push_back(clock::now());
-    if (++n == 5) saw_five.set();
-  }
-  REQUIRE(n == 5);
+  auto run = read_102s(c, &saw_five, 5);
+  const auto& at = run.at;
+  CHECK(run.final_raw.rfind("HTTP/1.1 207", 0) == 0);
+  REQUIRE(at.size() == 5);
   CHECK(at[0] - sent >= 20ms);
   for (std::size_t i = 1; i < at.size(); ++i) CHECK(at[i] - sent >= 20ms + static_cast<int>(i) * 236ms);
   CHECK(at[4] - sent < 3000ms);
@@ -140,12 +110,7 @@ TEST_CASE("wire: a cap of 5 (Go) is spread over upstream_response, not spent in 
 
 TEST_CASE("wire: a front's idle_timeout bounds a stretched gap") {
   event saw_two;
-  fake_upstream up([&](conn& c) {
-    read_head(c);
-    saw_two.wait(5000ms);
-    c.send(response(207, multistatus));
-    c.read_to_eof();
-  });
+  fake_upstream up(answer_when(saw_two, response(207, multistatus)));
   // Apache caps at 9: (10 s - 20 ms) / 9 would be 1.1 s; its idle timeout of 500 ms allows 450 ms.
   proxy px(up.port(),
            "interim: {first_after: 20ms, every: 20ms, max: 30}\ntimeouts: {upstream_response: 10s}\n"
@@ -154,13 +119,7 @@ TEST_CASE("wire: a front's idle_timeout bounds a stretched gap") {
     auto c = px.connect();
     auto sent = clock::now();
     c.send(propfind("curl/7.88.1", "X-Forwarded-For: 198.51.100.7\r\n"));
-    std::vector<clock::time_point> at;
-    for (;;) {
-      auto raw = c.read_until("\r\n\r\n");
-      if (raw != k102) break;
-      at.push_back(clock::now());
-      if (at.size() == 2) saw_two.set();
-    }
+    const auto at = read_102s(c, &saw_two, 2).at;
     REQUIRE(at.size() == 2);
     CHECK(at[1] - sent >= 470ms);
     CHECK(at[1] - at[0] < 1100ms);
@@ -174,8 +133,7 @@ TEST_CASE("wire: a front declared with kind none is a client: proxy fields are n
            "fronts: [{addresses: [127.0.0.1], kind: none}]\n");
   auto c = px.connect();
   c.send(propfind("curl/7.88.1", "Via: 1.1 corp-gateway\r\nX-Forwarded-For: 198.51.100.7\r\n"));
-  head fin;
-  CHECK(count_102s(c, fin) >= 2);
+  CHECK(read_102s(c).at.size() >= 2);
   REQUIRE(dav.got.wait(1000ms));
   CHECK(dav.seen.header("X-Forwarded-For") == "127.0.0.1");
 }

@@ -4,7 +4,6 @@
 // (Location, re-framed XML body with mapped hrefs, untouched non-XML bodies).
 #include <doctest/doctest.h>
 
-#include "holdon/log.hpp"
 #include "wire/wire_harness.hpp"
 
 using namespace wire;
@@ -13,30 +12,16 @@ namespace {
 
 // holdon with a prefix-mounted route in front of the plain one (the shared harness only
 // makes a single "/" route).
-class mount_proxy {
- public:
-  mount_proxy(std::uint16_t upstream_port, const std::string& route_extra, const std::string& extra_yaml = "") {
-    std::string yaml = "listen: [127.0.0.1:0]\nthreads: 1\nupstreams:\n  app: {servers: [127.0.0.1:" +
-                       std::to_string(upstream_port) +
-                       "]}\nroutes:\n  - {path_prefix: /dav/, upstream: app, upstream_prefix: /" + route_extra +
-                       "}\n  - {path_prefix: /, upstream: app}\nlog: {access: off}\n" + extra_yaml;
-    auto cfg = std::make_shared<const holdon::config>(holdon::parse_config(yaml, "wire-test"));
-    holdon::set_log_level(holdon::log_level::warn);
-    server_ = std::make_unique<holdon::server>(cfg);
-    port_ = server_->endpoints().front().port();
-    server_->start();
-  }
-  ~mount_proxy() {
-    server_->stop();
-    server_->wait();
-  }
-  conn connect() const { return connect_to(port_); }
-  holdon::metrics& stats() { return server_->stats(); }
-  std::uint16_t port() const { return port_; }
+std::string mount_yaml(std::uint16_t upstream_port, const std::string& route_extra, const std::string& extra_yaml) {
+  return "listen: [127.0.0.1:0]\nthreads: 1\nupstreams:\n  app: {servers: [127.0.0.1:" + std::to_string(upstream_port) +
+         "]}\nroutes:\n  - {path_prefix: /dav/, upstream: app, upstream_prefix: /" + route_extra +
+         "}\n  - {path_prefix: /, upstream: app}\nlog: {access: off}\n" + extra_yaml;
+}
 
- private:
-  std::unique_ptr<holdon::server> server_;
-  std::uint16_t port_ = 0;
+class mount_proxy : public proxy {
+ public:
+  mount_proxy(std::uint16_t upstream_port, const std::string& route_extra, const std::string& extra_yaml = "")
+      : proxy(mount_yaml(upstream_port, route_extra, extra_yaml)) {}
 };
 
 const std::string body_part1 =
