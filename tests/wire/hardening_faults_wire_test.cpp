@@ -127,17 +127,11 @@ TEST_CASE("hardening: upstream dying mid-body -> client closed, exchange failed,
 }
 
 TEST_CASE("hardening: oversize upstream response head -> 502 and keeps serving") {
-  fake_upstream bad([&](conn& c) {
-    read_head(c);
-    c.send("HTTP/1.1 200 OK\r\nX-Huge: " + std::string(9000, 'h') + "\r\nContent-Length: 0\r\n\r\n");
-    c.read_to_eof();
-  });
+  fake_upstream bad(answer_once("HTTP/1.1 200 OK\r\nX-Huge: " + std::string(9000, 'h') + "\r\nContent-Length: 0\r\n\r\n"));
   rig r(bad.port(), "limits: {max_header_bytes: 4096}\n");
-  auto c = r.connect();
-  c.send(get("/huge"));
-  auto h = read_head(c);
-  CHECK(h.status == 502);
-  CHECK(read_body(c, h).find("too large") != std::string::npos);
+  auto answer = round_trip(r.port(), get("/huge"));
+  CHECK(answer.h.status == 502);
+  CHECK(answer.body.find("too large") != std::string::npos);
   CHECK(r.keeps_serving());
 }
 

@@ -183,29 +183,17 @@ TEST_CASE("wire: every method token is forwarded as is, HEAD and 204/304 carry n
 }
 
 TEST_CASE("wire: an upstream dying mid-body closes the client and is never pooled") {
-  fake_upstream up([&](conn& c) {
-    auto req = read_head(c);
-    if (req.target == "/partial") {
-      c.send("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + std::string(400, 'p'));
-      return;  // closes with 600 bytes missing
-    }
-    c.send(response(200, "fine"));
-    c.read_to_eof();
-  });
+  // The upstream closes with 600 bytes missing.
+  const std::string part(400, 'p');
+  fake_upstream up(cut_off_at("/partial", "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", part, part.size(),
+                              response(200, "fine")));
   proxy px(up.port(), "");
-  {
-    auto c = px.connect();
-    c.send("GET /partial HTTP/1.1\r\nHost: a\r\n\r\n");
-    auto h = read_head(c);
-    CHECK(h.status == 200);
-    auto rest = c.read_to_eof();  // closed by holdon: the client can tell the body is short
-    CHECK(rest.size() == 400);
-  }
-  auto c = px.connect();
-  c.send("GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
-  auto h = read_head(c);
-  CHECK(h.status == 200);
-  CHECK(read_body(c, h) == "fine");
+  auto cut = head_then_eof(px.port(), get("/partial"));
+  CHECK(cut.h.status == 200);
+  CHECK(cut.body.size() == 400);  // closed by holdon: the client can tell the body is short
+  auto next = round_trip(px.port(), get("/next"));
+  CHECK(next.h.status == 200);
+  CHECK(next.body == "fine");
   CHECK(up.accepted() == 2);  // a fresh upstream connection, not the broken one
 }
 
@@ -225,15 +213,9 @@ TEST_CASE("wire: an upstream that answers garbage or closes without a response g
 }
 
 TEST_CASE("wire: an oversize upstream response head gives 502") {
-  fake_upstream up([&](conn& c) {
-    read_head(c);
-    c.send("HTTP/1.1 200 OK\r\nX-Huge: " + std::string(8000, 'h') + "\r\nContent-Length: 0\r\n\r\n");
-    c.read_to_eof();
-  });
+  fake_upstream up(answer_once("HTTP/1.1 200 OK\r\nX-Huge: " + std::string(8000, 'h') + "\r\nContent-Length: 0\r\n\r\n"));
   proxy px(up.port(), "limits: {max_header_bytes: 4096}\n");
-  auto c = px.connect();
-  c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
-  auto h = read_head(c);
-  CHECK(h.status == 502);
-  CHECK(read_body(c, h).find("too large") != std::string::npos);
+  auto r = round_trip(px.port(), get("/"));
+  CHECK(r.h.status == 502);
+  CHECK(r.body.find("too large") != std::string::npos);
 }

@@ -101,6 +101,46 @@ reply round_trip(conn& c, std::string_view request, ms timeout) {
   return r;
 }
 
+reply round_trip(std::uint16_t port, std::string_view request, ms timeout) {
+  auto c = connect_to(port);
+  return round_trip(c, request, timeout);
+}
+
+reply head_then_eof(std::uint16_t port, std::string_view request, ms eof_timeout) {
+  auto c = connect_to(port);
+  c.send(request);
+  reply r;
+  r.h = read_head(c);
+  r.body = c.read_to_eof(eof_timeout);
+  return r;
+}
+
+void send_in_pieces(conn& c, std::string_view s, std::size_t piece) {
+  for (std::size_t i = 0; i < s.size(); i += piece) c.send(s.substr(i, piece));
+}
+
+fake_upstream::script answer_once(std::string bytes) {
+  return [bytes = std::move(bytes)](conn& c) {
+    read_head(c);
+    c.send(bytes);
+    c.read_to_eof();
+  };
+}
+
+fake_upstream::script cut_off_at(std::string target, std::string head, std::string body, std::size_t piece,
+                                 std::string answer) {
+  return [=](conn& c) {
+    auto req = read_head(c);
+    if (req.target == target) {
+      c.send(head);
+      send_in_pieces(c, body, piece);
+      return;  // closes, short of what `head` announced
+    }
+    c.send(answer);
+    c.read_to_eof();
+  };
+}
+
 fake_upstream::script answer_every(std::string body) {
   return [body = std::move(body)](conn& c) {
     for (;;) {

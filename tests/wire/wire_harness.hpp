@@ -169,8 +169,21 @@ struct reply {
 };
 // Sends `request` on `c`, then reads the response head and body.
 reply round_trip(conn& c, std::string_view request, ms timeout = 5000ms);
+// The same on a fresh connection to `port`, closed afterwards.
+reply round_trip(std::uint16_t port, std::string_view request, ms timeout = 5000ms);
+// Sends `request` on a fresh connection to `port`; returns the response head, and as `body`
+// every byte after it until holdon closes the connection (read within `eof_timeout`).
+reply head_then_eof(std::uint16_t port, std::string_view request, ms eof_timeout = 5000ms);
+// Sends `s` in pieces of `piece` bytes (separate writes, so the relay sees many reads).
+void send_in_pieces(conn& c, std::string_view s, std::size_t piece);
 
-// Upstream scripts. answer_every: 200 `body` to every request on the connection.
+// Upstream scripts. answer_once: reads one request head, sends `bytes`, waits for holdon to close.
+fake_upstream::script answer_once(std::string bytes);
+// To a request for `target`: `head`, then `body` in writes of `piece` bytes, then a close (a
+// body cut short when `head` announces more); to any other: `answer`, then waits for the close.
+fake_upstream::script cut_off_at(std::string target, std::string head, std::string body, std::size_t piece,
+                                 std::string answer);
+// answer_every: 200 `body` to every request on the connection.
 fake_upstream::script answer_every(std::string body);
 // Reads one request head, sends `first` (an interim, say) if any, waits for `go` (5 s at
 // most), sends `bytes`, then waits for holdon to close.
@@ -178,13 +191,13 @@ fake_upstream::script answer_when(event& go, std::string bytes, std::string firs
 // Reads one request head, never answers, and sets `closed` when holdon closes the connection.
 fake_upstream::script note_close(event& closed);
 
+// Reads heads until a final (>= 200) one into `final_head`; returns the interim heads in order.
+std::vector<head> read_interims(conn& c, head& final_head, ms timeout = 5000ms);
 // The exact 102s a client read before the next head, when each came, and that head's raw bytes.
 struct interim_run {
   std::vector<clock::time_point> at;
   std::string final_raw;
 };
-// Reads heads until a final (>= 200) one into `final_head`; returns the interim heads in order.
-std::vector<head> read_interims(conn& c, head& final_head, ms timeout = 5000ms);
 // Reads heads while they are exactly k102; sets `go` (if any) once `n` of them have come.
 interim_run read_102s(conn& c, event* go = nullptr, std::size_t n = 0);
 
