@@ -189,12 +189,8 @@ TEST_CASE("hardening: client leaving a held request -> upstream closed, timer st
   event upstream_saw_close;
   fake_upstream bad(note_close(upstream_saw_close));
   rig r(bad.port(), "interim: {first_after: 20ms, every: 20ms}\n");
-  {
-    auto c = r.connect();
-    c.send(propfind("/held"));
-    CHECK(read_head(c).status == 102);
-    CHECK(r.stats().exchanges_in_flight.load() == 1);
-  }
+  auto while_held = [&] { CHECK(r.stats().exchanges_in_flight.load() == 1); };
+  CHECK(leave_after_first_head(r.port(), propfind("/held"), while_held) == 102);
   CHECK(upstream_saw_close.wait(3000ms));
   CHECK(r.all_settled());  // exchanges_in_flight == 0 and client_connections == 0
   CHECK(unchanged_for(r.stats().keepalive_sent, 120ms));  // six intervals of silence: the 102 timer is gone

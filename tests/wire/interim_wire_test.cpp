@@ -27,11 +27,9 @@ TEST_CASE("wire: a slow PROPFIND gets exact 102s on schedule, then the 207, and 
   });
   proxy px(up.port(), "interim: {first_after: 80ms, every: 80ms, max: 30}\n");
   auto c = px.connect();
-  auto sent = clock::now();
-  c.send(propfind("/slow"));
-
-  auto run = read_102s(c, &saw_three, 3);
+  auto run = ask_102s(c, propfind("/slow"), &saw_three, 3);
   const auto& at = run.at;
+  const auto sent = run.sent;
   CHECK(run.final_raw.rfind("HTTP/1.1 207 Multi-Status\r\n", 0) == 0);
   CHECK(c.read_exact(multistatus.size()) == multistatus);
   REQUIRE(at.size() >= 3);
@@ -160,11 +158,7 @@ TEST_CASE("wire: a client leaving during the wait closes the upstream and cancel
   event upstream_saw_close;
   fake_upstream up(note_close(upstream_saw_close));
   proxy px(up.port(), "interim: {first_after: 20ms, every: 20ms}\n");
-  {
-    auto c = px.connect();
-    c.send(propfind("/gone"));
-    CHECK(read_head(c).status == 102);
-  }  // the client closes here
+  CHECK(leave_after_first_head(px.port(), propfind("/gone")) == 102);
   CHECK(upstream_saw_close.wait(3000ms));
   CHECK(eventually([&] { return px.stats().exchanges_in_flight.load() == 0; }));
   CHECK(unchanged_for(px.stats().keepalive_sent, 100ms));  // five intervals: a live timer would keep counting

@@ -231,12 +231,7 @@ TEST_CASE("wire: TLS to the upstream fails closed: unknown CA or wrong name give
 
 TEST_CASE("wire: an upstream server whose certificate verifies by IP address works without server_name") {
   const auto& p = test_pki();
-  fake_upstream up(
-      [](conn& c) {
-        read_head(c);
-        c.send(response(200, "by ip"));
-      },
-      serving_cert("localhost"));
+  fake_upstream up(answer_then_close(response(200, "by ip")), serving_cert("localhost"));
   proxy px(tls_upstream(up.port(), "{ca_file: '" + p.file("ca.pem") + "'}"));
   CHECK(status_and_body(px) == "200 by ip");
 }
@@ -247,12 +242,7 @@ TEST_CASE("wire: a plain-HTTP upstream behind a tls section gives 502, and the n
     c.read_exact(1);
     c.send("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   });
-  fake_upstream good(
-      [](conn& c) {
-        read_head(c);
-        c.send(response(200, "tls"));
-      },
-      serving_cert("localhost"));
+  fake_upstream good(answer_then_close(response(200, "tls")), serving_cert("localhost"));
   proxy one(tls_upstream(plain.port(), "{ca_file: '" + p.file("ca.pem") + "'}"));
   CHECK(status_and_body(one).rfind("502 ", 0) == 0);
   proxy two("listen: [127.0.0.1:0]\nthreads: 1\nlog: {access: off}\nupstreams:\n  app: {servers: [127.0.0.1:" +

@@ -168,6 +168,29 @@ fake_upstream::script note_close(event& closed) {
   };
 }
 
+fake_upstream::script answer_then_close(std::string bytes) {
+  return [bytes = std::move(bytes)](conn& c) {
+    read_head(c);
+    c.send(bytes);
+  };
+}
+
+recording_upstream::recording_upstream(std::string answer)
+    : up([this, answer = std::move(answer)](conn& c) {
+        seen = read_head(c).raw;
+        seen_set.set();
+        c.send(answer);
+        c.read_to_eof();
+      }) {}
+
+int leave_after_first_head(std::uint16_t port, std::string_view request, const std::function<void()>& while_held) {
+  auto c = connect_to(port);
+  c.send(request);
+  auto status = read_head(c).status;
+  if (while_held) while_held();
+  return status;
+}  // the client closes here
+
 std::vector<head> read_interims(conn& c, head& final_head, ms timeout) {
   std::vector<head> interims;
   for (;;) {
@@ -191,6 +214,14 @@ interim_run read_102s(conn& c, event* go, std::size_t n) {
     run.at.push_back(clock::now());
     if (go && run.at.size() == n) go->set();
   }
+}
+
+interim_run ask_102s(conn& c, std::string_view request, event* go, std::size_t n) {
+  auto sent = clock::now();
+  c.send(request);
+  auto run = read_102s(c, go, n);
+  run.sent = sent;
+  return run;
 }
 
 }  // namespace wire

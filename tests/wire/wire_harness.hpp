@@ -190,15 +190,34 @@ fake_upstream::script answer_every(std::string body);
 fake_upstream::script answer_when(event& go, std::string bytes, std::string first = "");
 // Reads one request head, never answers, and sets `closed` when holdon closes the connection.
 fake_upstream::script note_close(event& closed);
+// Reads one request head, sends `bytes` and closes at once.
+fake_upstream::script answer_then_close(std::string bytes);
+
+// An upstream that answers one request per connection with `answer`, keeping the raw head of
+// the request it got; read `seen` after `seen_set` is set.
+struct recording_upstream {
+  std::string seen;
+  event seen_set;
+  fake_upstream up;
+  explicit recording_upstream(std::string answer);
+};
+
+// A client that sends `request` on a fresh connection to `port`, reads one head (holdon's
+// first 102 while the upstream holds the answer), runs `while_held`, then leaves; returns
+// that head's status.
+int leave_after_first_head(std::uint16_t port, std::string_view request, const std::function<void()>& while_held = {});
 
 // Reads heads until a final (>= 200) one into `final_head`; returns the interim heads in order.
 std::vector<head> read_interims(conn& c, head& final_head, ms timeout = 5000ms);
 // The exact 102s a client read before the next head, when each came, and that head's raw bytes.
 struct interim_run {
+  clock::time_point sent;  // ask_102s: when the request was sent
   std::vector<clock::time_point> at;
   std::string final_raw;
 };
 // Reads heads while they are exactly k102; sets `go` (if any) once `n` of them have come.
 interim_run read_102s(conn& c, event* go = nullptr, std::size_t n = 0);
+// Sends `request` (noting when), then read_102s.
+interim_run ask_102s(conn& c, std::string_view request, event* go = nullptr, std::size_t n = 0);
 
 }  // namespace wire
