@@ -183,10 +183,9 @@ TEST_CASE("wire: every method token is forwarded as is, HEAD and 204/304 carry n
 }
 
 TEST_CASE("wire: an upstream dying mid-body closes the client and is never pooled") {
-  // The upstream closes with 600 bytes missing.
-  const std::string part(400, 'p');
-  fake_upstream up(cut_off_at("/partial", "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", part, part.size(),
-                              response(200, "fine")));
+  // The upstream sends the head and 400 body bytes in one write, then closes with 600 missing.
+  fake_upstream up(cut_off_at("/partial", "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + std::string(400, 'p'), "",
+                              1, response(200, "fine")));
   proxy px(up.port(), "");
   auto cut = head_then_eof(px.port(), get("/partial"));
   CHECK(cut.h.status == 200);
