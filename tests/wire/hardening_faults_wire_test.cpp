@@ -9,7 +9,6 @@
 using namespace wire;
 
 namespace {
-const std::string k102 = "HTTP/1.1 102 Processing\r\n\r\n";
 std::string propfind(std::string_view target) {
   return "PROPFIND " + std::string(target) +
          " HTTP/1.1\r\nHost: dav.test\r\nUser-Agent: litmus/0.13 neon/0.32.5\r\nDepth: 1\r\nContent-Length: 0\r\n\r\n";
@@ -128,17 +127,11 @@ TEST_CASE("hardening: upstream dying mid-body -> client closed, exchange failed,
 }
 
 TEST_CASE("hardening: oversize upstream response head -> 502 and keeps serving") {
-  fake_upstream bad([&](conn& c) {
-    read_head(c);
-    c.send("HTTP/1.1 200 OK\r\nX-Huge: " + std::string(9000, 'h') + "\r\nContent-Length: 0\r\n\r\n");
-    c.read_to_eof();
-  });
+  fake_upstream bad(answer_once("HTTP/1.1 200 OK\r\nX-Huge: " + std::string(9000, 'h') + "\r\nContent-Length: 0\r\n\r\n"));
   rig r(bad.port(), "limits: {max_header_bytes: 4096}\n");
-  auto c = r.connect();
-  c.send(get("/huge"));
-  auto h = read_head(c);
-  CHECK(h.status == 502);
-  CHECK(read_body(c, h).find("too large") != std::string::npos);
+  auto answer = round_trip(r.port(), get("/huge"));
+  CHECK(answer.h.status == 502);
+  CHECK(answer.body.find("too large") != std::string::npos);
   CHECK(r.keeps_serving());
 }
 
@@ -194,22 +187,13 @@ TEST_CASE("hardening: stale pooled connection -> idempotent GET retried once, PO
 
 TEST_CASE("hardening: client leaving a held request -> upstream closed, timer stopped, counters 0") {
   event upstream_saw_close;
-  fake_upstream bad([&](conn& c) {
-    read_head(c);
-    if (c.closed_within(5000ms)) upstream_saw_close.set();
-  });
+  fake_upstream bad(note_close(upstream_saw_close));
   rig r(bad.port(), "interim: {first_after: 20ms, every: 20ms}\n");
-  {
-    auto c = r.connect();
-    c.send(propfind("/held"));
-    CHECK(read_head(c).status == 102);
-    CHECK(r.stats().exchanges_in_flight.load() == 1);
-  }
+  auto while_held = [&] { CHECK(r.stats().exchanges_in_flight.load() == 1); };
+  CHECK(leave_after_first_head(r.port(), propfind("/held"), while_held) == 102);
   CHECK(upstream_saw_close.wait(3000ms));
   CHECK(r.all_settled());  // exchanges_in_flight == 0 and client_connections == 0
-  auto sent = r.stats().keepalive_sent.load();
-  std::this_thread::sleep_for(120ms);  // six intervals of silence: the 102 timer is gone
-  CHECK(r.stats().keepalive_sent.load() == sent);
+  CHECK(unchanged_for(r.stats().keepalive_sent, 120ms));  // six intervals of silence: the 102 timer is gone
   CHECK(r.stats().exchanges_failed.load() == 1);
   CHECK(r.keeps_serving());
 }
@@ -250,12 +234,7 @@ TEST_CASE("hardening: 8000 idle client connections while normal traffic is serve
     REQUIRE(setrlimit(RLIMIT_NOFILE, &lim) == 0);
   }
   REQUIRE(lim.rlim_cur >= 17000);
-  fake_upstream bad([&](conn& c) {
-    for (;;) {
-      auto req = read_head(c, 10000ms);
-      c.send(response(200, "served"));
-    }
-  });
+  fake_upstream bad(answer_every("served"));
   rig r(bad.port(), "timeouts: {client_header: 60s, idle: 60s}\n");
   constexpr int idle_n = 8000;
   std::vector<conn> idle;

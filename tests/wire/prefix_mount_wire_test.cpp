@@ -4,7 +4,6 @@
 // (Location, re-framed XML body with mapped hrefs, untouched non-XML bodies).
 #include <doctest/doctest.h>
 
-#include "holdon/log.hpp"
 #include "wire/wire_harness.hpp"
 
 using namespace wire;
@@ -13,30 +12,16 @@ namespace {
 
 // holdon with a prefix-mounted route in front of the plain one (the shared harness only
 // makes a single "/" route).
-class mount_proxy {
- public:
-  mount_proxy(std::uint16_t upstream_port, const std::string& route_extra, const std::string& extra_yaml = "") {
-    std::string yaml = "listen: [127.0.0.1:0]\nthreads: 1\nupstreams:\n  app: {servers: [127.0.0.1:" +
-                       std::to_string(upstream_port) +
-                       "]}\nroutes:\n  - {path_prefix: /dav/, upstream: app, upstream_prefix: /" + route_extra +
-                       "}\n  - {path_prefix: /, upstream: app}\nlog: {access: off}\n" + extra_yaml;
-    auto cfg = std::make_shared<const holdon::config>(holdon::parse_config(yaml, "wire-test"));
-    holdon::set_log_level(holdon::log_level::warn);
-    server_ = std::make_unique<holdon::server>(cfg);
-    port_ = server_->endpoints().front().port();
-    server_->start();
-  }
-  ~mount_proxy() {
-    server_->stop();
-    server_->wait();
-  }
-  conn connect() const { return connect_to(port_); }
-  holdon::metrics& stats() { return server_->stats(); }
-  std::uint16_t port() const { return port_; }
+std::string mount_yaml(std::uint16_t upstream_port, const std::string& route_extra, const std::string& extra_yaml) {
+  return "listen: [127.0.0.1:0]\nthreads: 1\nupstreams:\n  app: {servers: [127.0.0.1:" + std::to_string(upstream_port) +
+         "]}\nroutes:\n  - {path_prefix: /dav/, upstream: app, upstream_prefix: /" + route_extra +
+         "}\n  - {path_prefix: /, upstream: app}\nlog: {access: off}\n" + extra_yaml;
+}
 
- private:
-  std::unique_ptr<holdon::server> server_;
-  std::uint16_t port_ = 0;
+class mount_proxy : public proxy {
+ public:
+  mount_proxy(std::uint16_t upstream_port, const std::string& route_extra, const std::string& extra_yaml = "")
+      : proxy(mount_yaml(upstream_port, route_extra, extra_yaml)) {}
 };
 
 const std::string body_part1 =
@@ -113,43 +98,29 @@ TEST_CASE("wire: a mapped XML body goes to an HTTP/1.0 client delimited by close
 
 TEST_CASE("wire: a non-XML body on a mounted route is relayed byte for byte with its length") {
   const std::string payload = "<D:href xmlns:D=\"DAV:\">/not/rewritten</D:href>";
-  std::string seen;
-  event seen_set;
-  fake_upstream up([&](conn& c) {
-    seen = read_head(c).raw;
-    seen_set.set();
-    c.send(response(200, payload, "Content-Type: text/plain\r\n"));
-    c.read_to_eof();
-  });
-  mount_proxy px(up.port(), "");
+  recording_upstream rec(response(200, payload, "Content-Type: text/plain\r\n"));
+  mount_proxy px(rec.up.port(), "");
   auto c = px.connect();
   c.send("GET /dav/file.txt HTTP/1.1\r\nHost: h\r\nUser-Agent: t\r\nDestination: http://elsewhere/x\r\n\r\n");
   auto h = read_head(c);
   CHECK(h.header("Content-Length") == std::to_string(payload.size()));
   CHECK(read_body(c, h) == payload);
-  REQUIRE(seen_set.wait(5000ms));
-  CHECK(seen.rfind("GET /file.txt HTTP/1.1\r\n", 0) == 0);
-  CHECK(seen.find("Destination: http://elsewhere/x\r\n") != std::string::npos);  // another server: left alone
+  REQUIRE(rec.seen_set.wait(5000ms));
+  CHECK(rec.seen.rfind("GET /file.txt HTTP/1.1\r\n", 0) == 0);
+  CHECK(rec.seen.find("Destination: http://elsewhere/x\r\n") != std::string::npos);  // another server: left alone
 }
 
 TEST_CASE("wire: public_origin turns a public https Destination into the upstream's origin") {
-  std::string seen;
-  event seen_set;
-  fake_upstream up([&](conn& c) {
-    seen = read_head(c).raw;
-    seen_set.set();
-    c.send(response(201, "", "Location: http://files.example.com/x\r\n"));
-    c.read_to_eof();
-  });
-  mount_proxy px(up.port(), ", public_origin: 'https://files.example.com'");
+  recording_upstream rec(response(201, "", "Location: http://files.example.com/x\r\n"));
+  mount_proxy px(rec.up.port(), ", public_origin: 'https://files.example.com'");
   auto c = px.connect();
   c.send("MOVE /dav/a HTTP/1.1\r\nHost: files.example.com\r\nUser-Agent: t\r\n"
          "Destination: https://files.example.com/dav/b\r\n\r\n");
   auto h = read_head(c);
   CHECK(h.status == 201);
   CHECK(h.header("Location") == "https://files.example.com/dav/x");
-  REQUIRE(seen_set.wait(5000ms));
-  CHECK(seen.find("Destination: http://127.0.0.1:" + std::to_string(up.port()) + "/b\r\n") != std::string::npos);
+  REQUIRE(rec.seen_set.wait(5000ms));
+  CHECK(rec.seen.find("Destination: http://127.0.0.1:" + std::to_string(rec.up.port()) + "/b\r\n") != std::string::npos);
 }
 
 TEST_CASE("wire: first_after 0 sends one 102 before even an immediate answer") {

@@ -10,12 +10,15 @@
 using namespace wire;
 
 namespace {
-const std::string k102 = "HTTP/1.1 102 Processing\r\n\r\n";
-const std::string multistatus = "<?xml version=\"1.0\"?><D:multistatus xmlns:D=\"DAV:\"/>";
-
 std::string cert_entry(const std::string& name) {
   const auto& p = test_pki();
   return "{cert: '" + p.file(name + ".pem") + "', key: '" + p.file(name + ".key") + "'}";
+}
+
+// A TLS upstream serving the test PKI's certificate `name` ("a.test", "localhost").
+upstream_options serving_cert(const std::string& name) {
+  const auto& p = test_pki();
+  return upstream_options{0, p.file(name + ".pem"), p.file(name + ".key")};
 }
 
 // HTTP on listen[0], HTTPS on listen[1] with `certs` (the first is the default).
@@ -195,7 +198,7 @@ TEST_CASE("wire: TLS to the upstream: verified by ca_file and server_name, which
           c.send(response(200, std::string("over ") + c.tls_version()));
         }
       },
-      upstream_options{0, p.file("a.test.pem"), p.file("a.test.key")});
+      serving_cert("a.test"));
   proxy px(tls_upstream(up.port(), "{ca_file: '" + p.file("ca.pem") + "', server_name: x.a.test}"));
   CHECK(status_and_body(px) == "200 over TLSv1.3");
   CHECK(status_and_body(px) == "200 over TLSv1.3");
@@ -206,14 +209,7 @@ TEST_CASE("wire: TLS to the upstream: verified by ca_file and server_name, which
 
 TEST_CASE("wire: TLS to the upstream fails closed: unknown CA or wrong name gives 502, the insecure switch connects") {
   const auto& p = test_pki();
-  fake_upstream up(
-      [](conn& c) {
-        for (;;) {
-          read_head(c, 10000ms);
-          c.send(response(200, "secret"));
-        }
-      },
-      upstream_options{0, p.file("a.test.pem"), p.file("a.test.key")});
+  fake_upstream up(answer_every("secret"), serving_cert("a.test"));
   {
     proxy px(tls_upstream(up.port(), "{ca_file: '" + p.file("other-ca.pem") + "', server_name: a.test}"));
     CHECK(status_and_body(px).rfind("502 ", 0) == 0);
@@ -235,12 +231,7 @@ TEST_CASE("wire: TLS to the upstream fails closed: unknown CA or wrong name give
 
 TEST_CASE("wire: an upstream server whose certificate verifies by IP address works without server_name") {
   const auto& p = test_pki();
-  fake_upstream up(
-      [](conn& c) {
-        read_head(c);
-        c.send(response(200, "by ip"));
-      },
-      upstream_options{0, p.file("localhost.pem"), p.file("localhost.key")});
+  fake_upstream up(answer_then_close(response(200, "by ip")), serving_cert("localhost"));
   proxy px(tls_upstream(up.port(), "{ca_file: '" + p.file("ca.pem") + "'}"));
   CHECK(status_and_body(px) == "200 by ip");
 }
@@ -251,12 +242,7 @@ TEST_CASE("wire: a plain-HTTP upstream behind a tls section gives 502, and the n
     c.read_exact(1);
     c.send("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   });
-  fake_upstream good(
-      [](conn& c) {
-        read_head(c);
-        c.send(response(200, "tls"));
-      },
-      upstream_options{0, p.file("localhost.pem"), p.file("localhost.key")});
+  fake_upstream good(answer_then_close(response(200, "tls")), serving_cert("localhost"));
   proxy one(tls_upstream(plain.port(), "{ca_file: '" + p.file("ca.pem") + "'}"));
   CHECK(status_and_body(one).rfind("502 ", 0) == 0);
   proxy two("listen: [127.0.0.1:0]\nthreads: 1\nlog: {access: off}\nupstreams:\n  app: {servers: [127.0.0.1:" +
@@ -275,7 +261,7 @@ TEST_CASE("wire: a TLS upstream's close-delimited body ends at close, with or wi
           c.send("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end");
           if (!notify) ::shutdown(c.fd, SHUT_RDWR);  // TCP close, no TLS close_notify
         },
-        upstream_options{0, p.file("localhost.pem"), p.file("localhost.key")});
+        serving_cert("localhost"));
     proxy px(tls_upstream(up.port(), "{ca_file: '" + p.file("ca.pem") + "'}"));
     auto c = px.connect();
     c.send("GET /x HTTP/1.1\r\nHost: public.example\r\n\r\n");
@@ -290,14 +276,7 @@ TEST_CASE("wire: a server that accepts but never finishes the handshake times ou
   const auto& p = test_pki();
   event done;
   fake_upstream silent([&](conn&) { done.wait(5000ms); });  // TCP accepted, then nothing
-  fake_upstream good(
-      [](conn& c) {
-        for (;;) {
-          read_head(c, 10000ms);
-          c.send(response(200, "good"));
-        }
-      },
-      upstream_options{0, p.file("localhost.pem"), p.file("localhost.key")});
+  fake_upstream good(answer_every("good"), serving_cert("localhost"));
   proxy px("listen: [127.0.0.1:0]\nthreads: 1\nlog: {access: off}\ntimeouts: {connect: 200ms}\nupstreams:\n  app:\n"
            "    servers: [127.0.0.1:" + std::to_string(silent.port()) + ", 127.0.0.1:" + std::to_string(good.port()) +
            "]\n    fail_threshold: 1\n    fail_backoff: 60s\n    tls: {ca_file: '" + p.file("ca.pem") +

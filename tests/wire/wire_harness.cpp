@@ -13,14 +13,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <stdexcept>
-
-#include "holdon/config.hpp"
-#include "holdon/log.hpp"
 
 namespace wire {
 
@@ -381,82 +375,6 @@ conn tls_connect_to(std::uint16_t port, const std::string& ca_file, const std::s
   if (!verify_name.empty()) SSL_set1_host(s, verify_name.c_str());
   tls_handshake(c, s, false);
   return c;
-}
-
-namespace {
-struct pki_dir {
-  pki p;
-  pki_dir() {
-    char tmpl[] = "/tmp/holdon-pki.XXXXXX";
-    if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-    p.dir = tmpl;
-    auto cmd = "bash '" HOLDON_SOURCE_DIR "/tests/tls/make_pki.sh' '" + p.dir + "'";
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("tests/tls/make_pki.sh failed");
-  }
-  ~pki_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(p.dir, ignored);  // private keys do not outlive the tests
-  }
-};
-}  // namespace
-
-const pki& test_pki() {
-  static pki_dir d;
-  return d.p;
-}
-
-proxy::proxy(std::uint16_t upstream_port, const std::string& extra_yaml, unsigned threads) {
-  std::string yaml = "listen: [127.0.0.1:0]\nthreads: " + std::to_string(threads) +
-                     "\nupstreams:\n  app: {servers: [127.0.0.1:" + std::to_string(upstream_port) +
-                     "]}\nroutes:\n  - {path_prefix: /, upstream: app}\nlog: {access: off}\n" + extra_yaml;
-  auto cfg = std::make_shared<const holdon::config>(holdon::parse_config(yaml, "wire-test"));
-  holdon::set_log_level(holdon::log_level::warn);
-  server_ = std::make_unique<holdon::server>(cfg);
-  port_ = server_->endpoints().front().port();
-  for (const auto& ep : server_->endpoints()) ports_.push_back(ep.port());
-  server_->start();
-}
-
-proxy::proxy(const std::string& full_yaml) {
-  auto cfg = std::make_shared<const holdon::config>(holdon::parse_config(full_yaml, "wire-test"));
-  holdon::set_log_level(holdon::log_level::warn);
-  server_ = std::make_unique<holdon::server>(cfg);
-  port_ = server_->endpoints().front().port();
-  for (const auto& ep : server_->endpoints()) ports_.push_back(ep.port());
-  server_->start();
-}
-
-proxy::~proxy() {
-  server_->stop();
-  server_->wait();
-}
-
-bool eventually(const std::function<bool()>& pred, ms timeout) {
-  auto deadline = clock::now() + timeout;
-  while (clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return pred();
-}
-
-std::string response(int status, std::string_view body, std::string_view extra) {
-  std::string reason = status == 200 ? "OK" : status == 207 ? "Multi-Status" : "Status";
-  return "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + std::string(extra) + "\r\n" + std::string(body);
-}
-
-std::string chunked(std::string_view body, std::size_t piece) {
-  std::string out;
-  for (std::size_t i = 0; i < body.size(); i += piece) {
-    auto part = body.substr(i, piece);
-    char hex[32];
-    std::snprintf(hex, sizeof hex, "%zx\r\n", part.size());
-    out += hex;
-    out += part;
-    out += "\r\n";
-  }
-  return out + "0\r\n\r\n";
 }
 
 }  // namespace wire

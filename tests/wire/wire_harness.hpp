@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "holdon/log.hpp"
 #include "holdon/server.hpp"
 
 namespace wire {
@@ -131,7 +132,8 @@ class fake_upstream {
 class proxy {
  public:
   proxy(std::uint16_t upstream_port, const std::string& extra_yaml, unsigned threads = 1);
-  explicit proxy(const std::string& full_yaml);  // the whole configuration (several listeners, TLS)
+  // The whole configuration (several listeners, TLS, several routes).
+  explicit proxy(const std::string& full_yaml, holdon::log_level level = holdon::log_level::warn);
   ~proxy();
   std::uint16_t port() const { return port_; }
   std::uint16_t port(std::size_t listener) const { return ports_.at(listener); }
@@ -146,10 +148,76 @@ class proxy {
 
 // Waits (bounded) until pred() holds; for counters that settle after an event.
 bool eventually(const std::function<bool()>& pred, ms timeout = 3000ms);
+// True if `counter` does not move during a window of silence (e.g. no 102 timer left running).
+bool unchanged_for(const std::atomic<std::uint64_t>& counter, ms window);
 
 std::string response(int status, std::string_view body, std::string_view extra_headers = "");
 
 // `body` in chunked transfer coding, `piece` bytes per chunk, with the terminating chunk.
 std::string chunked(std::string_view body, std::size_t piece);
+
+inline const std::string k102 = "HTTP/1.1 102 Processing\r\n\r\n";
+inline const std::string multistatus = "<?xml version=\"1.0\"?><D:multistatus xmlns:D=\"DAV:\"/>";
+
+// "GET target HTTP/1.1" with Host: a and `extra` header lines.
+std::string get(std::string_view target, std::string_view extra = "");
+
+// A response head and its body.
+struct reply {
+  head h;
+  std::string body;
+};
+// Sends `request` on `c`, then reads the response head and body.
+reply round_trip(conn& c, std::string_view request, ms timeout = 5000ms);
+// The same on a fresh connection to `port`, closed afterwards.
+reply round_trip(std::uint16_t port, std::string_view request, ms timeout = 5000ms);
+// Sends `request` on a fresh connection to `port`; returns the response head, and as `body`
+// every byte after it until holdon closes the connection (read within `eof_timeout`).
+reply head_then_eof(std::uint16_t port, std::string_view request, ms eof_timeout = 5000ms);
+// Sends `s` in pieces of `piece` bytes (separate writes, so the relay sees many reads).
+void send_in_pieces(conn& c, std::string_view s, std::size_t piece);
+
+// Upstream scripts. answer_once: reads one request head, sends `bytes`, waits for holdon to close.
+fake_upstream::script answer_once(std::string bytes);
+// To a request for `target`: `head`, then `body` in writes of `piece` bytes, then a close (a
+// body cut short when `head` announces more); to any other: `answer`, then waits for the close.
+fake_upstream::script cut_off_at(std::string target, std::string head, std::string body, std::size_t piece,
+                                 std::string answer);
+// answer_every: 200 `body` to every request on the connection.
+fake_upstream::script answer_every(std::string body);
+// Reads one request head, sends `first` (an interim, say) if any, waits for `go` (5 s at
+// most), sends `bytes`, then waits for holdon to close.
+fake_upstream::script answer_when(event& go, std::string bytes, std::string first = "");
+// Reads one request head, never answers, and sets `closed` when holdon closes the connection.
+fake_upstream::script note_close(event& closed);
+// Reads one request head, sends `bytes` and closes at once.
+fake_upstream::script answer_then_close(std::string bytes);
+
+// An upstream that answers one request per connection with `answer`, keeping the raw head of
+// the request it got; read `seen` after `seen_set` is set.
+struct recording_upstream {
+  std::string seen;
+  event seen_set;
+  fake_upstream up;
+  explicit recording_upstream(std::string answer);
+};
+
+// A client that sends `request` on a fresh connection to `port`, reads one head (holdon's
+// first 102 while the upstream holds the answer), runs `while_held`, then leaves; returns
+// that head's status.
+int leave_after_first_head(std::uint16_t port, std::string_view request, const std::function<void()>& while_held = {});
+
+// Reads heads until a final (>= 200) one into `final_head`; returns the interim heads in order.
+std::vector<head> read_interims(conn& c, head& final_head, ms timeout = 5000ms);
+// The exact 102s a client read before the next head, when each came, and that head's raw bytes.
+struct interim_run {
+  clock::time_point sent;  // ask_102s: when the request was sent
+  std::vector<clock::time_point> at;
+  std::string final_raw;
+};
+// Reads heads while they are exactly k102; sets `go` (if any) once `n` of them have come.
+interim_run read_102s(conn& c, event* go = nullptr, std::size_t n = 0);
+// Sends `request` (noting when), then read_102s.
+interim_run ask_102s(conn& c, std::string_view request, event* go = nullptr, std::size_t n = 0);
 
 }  // namespace wire
