@@ -8,9 +8,12 @@
 #   pids          background processes the script started (pids+=($!)), killed at exit
 #   start_peer KIND PORT [UPSTREAM_PORT]  bench/peers.sh start, and its stop at exit
 #   peer_pid KIND PORT                    the main pid of a started peer (nginx: the master)
-#   start_holdon PORT UPSTREAM_PORT THREADS [YAML-LINES]  holdon on PORT, its pid in $hp
+#   start_holdon PORT UPSTREAM_PORT THREADS [YAML-LINES]  holdon ($HB) on PORT, its pid in $hp
+#   PREV          HOLDON_PREV: a previous build measured beside HB in the same run (or empty)
 #   wait_port PORT, cpu_ticks PIDS..., median (stdin: one number a line)
 HB=${HOLDON_BIN:-build/holdon}  # another build to measure, e.g. an older commit's
+# shellcheck disable=SC2034  # read by the scripts that source this file
+PREV=${HOLDON_PREV:-}           # a previous build to measure beside it, target "prev"
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit
 scripts/deps.sh bench
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -40,8 +43,8 @@ wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/n
 
 start_holdon() {
   printf 'listen: [127.0.0.1:%s]\nthreads: %s\nupstreams: {app: {servers: [127.0.0.1:%s]}}\nroutes: [{path_prefix: /, upstream: app}]\n%slog: {access: off, level: warn}\n' \
-    "$1" "$3" "$2" "${4:-}" > "$tmp/holdon.yaml"
-  "$HB" -c "$tmp/holdon.yaml" & hp=$!
+    "$1" "$3" "$2" "${4:-}" > "$tmp/holdon-$1.yaml"
+  "$HB" -c "$tmp/holdon-$1.yaml" & hp=$!
   pids+=("$hp")
   wait_port "$1"
 }

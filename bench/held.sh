@@ -1,40 +1,100 @@
 #!/usr/bin/env bash
-# held.sh - thousands of held slow DAV requests through holdon, then through nginx.
-#   bench/held.sh     (~2 x (ramp + 30 s); env HELD_CONNS=8000 HELD_DELAY_S=30 HELD_EVERY_MS=1000)
+# held.sh - thousands of held slow DAV requests, in two modes, through holdon and its peers.
+#   bench/held.sh   (~6 x (ramp + HELD_DELAY_S); env HELD_CONNS=8000 HELD_DELAY_S=30
+#                    HELD_EVERY_MS=1000 HELD_ROUNDS=1; HOLDON_PREV=/path/holdon adds "prev")
 # The upstream (bench/holdon_load upstream, one async thread) answers every request after
-# HELD_DELAY_S; the client (holdon_load held) opens HELD_CONNS connections, sends one PROPFIND
-# each and records every 102's lateness against its schedule. Reports the proxy's peak RSS and
-# CPU (user+sys over the whole run, % of one core), 102 jitter p50/p99/max and errors.
-# nginx sends no 102s; it is measured holding the same requests for RSS and CPU.
+# HELD_DELAY_S. The client (holdon_load held) opens HELD_CONNS connections, sends one PROPFIND
+# each (User-Agent cadaver/neon: on holdon's allow list) and records every 102's lateness
+# against its schedule (a 102 every HELD_EVERY_MS after the request).
+#   own:      the upstream sends no 102; holdon makes them (interim mode auto). nginx holds the
+#             same requests without any 102 (memory and CPU of just holding them).
+#   forward:  the upstream sends a 102 every HELD_EVERY_MS; the proxy forwards them: holdon with
+#             interim mode never (it makes none, it passes the upstream's on), HAProxy (HTTP
+#             mode, timeout server above the wait).
+# Per target: peak RSS and KiB per held exchange (VmHWM over the run minus the idle process's
+# RSS, / HELD_CONNS), CPU (user+sys over the run: % of one core, and µs per 102 delivered), 102
+# jitter p50/p99/max, early 102s and errors. HELD_ROUNDS > 1 repeats every target in turn
+# (interleaved) and prints the medians. Targets run one at a time: each has the machine alone.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "$0")/common.sh" held
-CONNS=${HELD_CONNS:-8000} DELAY=${HELD_DELAY_S:-30} EVERY=${HELD_EVERY_MS:-1000}
-U=18495 H=18496 N=18497
+CONNS=${HELD_CONNS:-8000} DELAY=${HELD_DELAY_S:-30} EVERY=${HELD_EVERY_MS:-1000} ROUNDS=${HELD_ROUNDS:-1}
+U=18495 H=18496 N=18497 W=18498 P=18499
 
 build/bench/holdon_load upstream --port $U --delay-ms $((DELAY * 1000)) > "$tmp/upstream.log" & pids+=($!)
+build/bench/holdon_load upstream --port $W --delay-ms $((DELAY * 1000)) --interim-every-ms "$EVERY" \
+  > "$tmp/upstream-102.log" & pids+=($!)
 wait_port $U
-echo "machine: $(nproc) cores, $(uname -sr); $CONNS held requests, upstream answers after ${DELAY}s, 102 every ${EVERY}ms"
+wait_port $W
+hz=$(getconf CLK_TCK)
+echo "machine: $(nproc) cores, $(uname -sr); $CONNS held requests, answered after ${DELAY}s, a 102 every ${EVERY}ms; $ROUNDS round(s)"
 
-# measure NAME "PIDS..." CLIENT-ARGS...: runs the held client, prints one result line
+rss_kib() { local t=0 p; for p in "$@"; do t=$((t + $(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"))); done; echo $t; }
+hwm_kib() { local t=0 p; for p in "$@"; do t=$((t + $(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status"))); done; echo $t; }
+
+# measure NAME PORT "PIDS...": one held run through the target; appends a result line
+# "NAME hwm_kib kib_per_exchange cpu_pct us_per_102 p50 p99 max early interims completed errors".
 measure() {
-  local name=$1 procs=$2; shift 2
-  local t0 c0 t1 c1 hz; hz=$(getconf CLK_TCK)
-  t0=$(date +%s.%N); c0=$(cpu_ticks $procs)
-  local out rc=0; out=$(build/bench/holdon_load held --conns "$CONNS" --ramp-ms 4000 --timeout-s $((DELAY + 60)) "$@") || rc=$?
-  t1=$(date +%s.%N); c1=$(cpu_ticks $procs)
-  local hwm=0 p; for p in $procs; do hwm=$((hwm + $(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status"))); done
-  echo "$name: peak RSS $((hwm / 1024)) MiB, CPU $(awk -v c=$((c1 - c0)) -v hz="$hz" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", 100 * c / hz / (b - a) }') % of one core over $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }') s"
-  echo "  $out"
-  [ $rc = 0 ] || echo "  (the held client failed: exit $rc)"
+  local name=$1 port=$2 procs=$3
+  local base t0 c0 t1 c1 out rc=0
+  # shellcheck disable=SC2086
+  base=$(rss_kib $procs); t0=$(date +%s.%N); c0=$(cpu_ticks $procs)
+  out=$(build/bench/holdon_load held --port "$port" --conns "$CONNS" --ramp-ms 4000 --timeout-s $((DELAY + 60)) \
+    --first-ms "$EVERY" --every-ms "$EVERY") || rc=$?
+  # shellcheck disable=SC2086
+  t1=$(date +%s.%N); c1=$(cpu_ticks $procs); hwm=$(hwm_kib $procs)
+  echo "  $name: $out" >&2
+  [ $rc = 0 ] || echo "  ($name: the held client failed: exit $rc)" >&2
+  echo "$name $hwm $base $((c1 - c0)) $t0 $t1 ${out%%$'\n'*}" | awk -v hz="$hz" -v conns="$CONNS" '
+    function field(k,   i) { for (i = 7; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
+    { n102 = field("interims"); cpu_s = $4 / hz
+      printf "%s %d %.2f %.1f %.1f %s %s %s %s %s %s %s\n", $1, $2, ($2 - $3) / conns, 100 * cpu_s / ($6 - $5),
+        (n102 > 0 ? cpu_s * 1e6 / n102 : 0), field("p50"), field("p99"), field("max"), field("early"),
+        n102, field("completed"), field("errors") }' >> "$tmp/results"
 }
 
-start_holdon $H $U 1 "interim: {first_after: ${EVERY}ms, every: ${EVERY}ms, max: 1000}
-timeouts: {upstream_response: $((DELAY + 60))s}
-"
-measure holdon "$hp" --port $H --first-ms "$EVERY" --every-ms "$EVERY"
-kill $hp
+# Each target: started, measured, stopped, so that none holds memory or CPU while another runs.
+holdon_yaml() {  # MODE
+  printf 'interim: {mode: %s, first_after: %sms, every: %sms, max: 1000}\ntimeouts: {upstream_response: %ss}\n' \
+    "$1" "$EVERY" "$EVERY" $((DELAY + 60))
+}
+run_holdon() {  # NAME BINARY MODE UPSTREAM_PORT
+  HB=$2 start_holdon $H "$4" 1 "$(holdon_yaml "$3")"$'\n'
+  measure "$1" $H "$hp"
+  kill "$hp"; wait "$hp" 2>/dev/null || true
+}
+run_peer() {  # NAME KIND UPSTREAM_PORT
+  local port=$N pp
+  [ "$2" = haproxy ] && port=$P
+  BENCH_WORKERS=1 start_peer "$2" $port "$3"
+  pp=$(peer_pid "$2" $port)
+  measure "$1" $port "$pp $(pgrep -P "$pp" | tr '\n' ' ')"
+  bench/peers.sh stop "$2" $port
+}
+targets="holdon-own holdon-fwd haproxy-fwd nginx-hold"
+[ -z "$PREV" ] || targets="$targets prev-own prev-fwd"
+for r in $(seq "$ROUNDS"); do
+  echo "round $r" >&2
+  for t in $targets; do
+    case $t in
+      holdon-own) run_holdon $t "$HB" auto $U ;;
+      holdon-fwd) run_holdon $t "$HB" never $W ;;
+      prev-own) run_holdon $t "$PREV" auto $U ;;
+      prev-fwd) run_holdon $t "$PREV" never $W ;;
+      haproxy-fwd) run_peer $t haproxy $W ;;
+      nginx-hold) run_peer $t nginx $U ;;
+    esac
+  done
+done
 
-BENCH_WORKERS=1 start_peer nginx $N $U
-np=$(peer_pid nginx $N)
-measure nginx "$np $(pgrep -P "$np" | tr '\n' ' ')" --port $N --first-ms "$EVERY" --every-ms "$EVERY"
+col() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$tmp/results" | median; }
+echo
+echo "own: holdon makes the 102s; fwd: the upstream makes them, the proxy forwards them; hold: no 102s"
+printf '%-12s %8s %9s %8s %9s %8s %8s %8s %8s %6s %8s %9s %6s\n' target RSS_MiB KiB/exch CPU_% CPUxhap us/102 \
+  p50_ms p99_ms max_ms early 102s completed errors
+hc=$(col haproxy-fwd 4)
+for t in $targets; do
+  printf '%-12s %8.1f %9s %8s %9.2f %8s %8s %8s %8s %6s %8s %9s %6s\n' "$t" "$(awk -v k="$(col $t 2)" 'BEGIN { print k / 1024 }')" \
+    "$(col $t 3)" "$(col $t 4)" "$(awk -v a="$(col $t 4)" -v b="$hc" 'BEGIN { print (b > 0 ? a / b : 0) }')" "$(col $t 5)" \
+    "$(col $t 6)" "$(col $t 7)" "$(col $t 8)" "$(col $t 9)" "$(col $t 10)" "$(col $t 11)" "$(col $t 12)"
+done

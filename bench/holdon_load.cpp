@@ -1,7 +1,9 @@
 // holdon_load: benchmark peers for held exchanges (bench/held.sh).
 //
-//   holdon_load upstream --port P [--delay-ms 30000]
+//   holdon_load upstream --port P [--delay-ms 30000] [--interim-every-ms 0]
 //       An async slow origin: every request is answered 207 after the delay; keep-alive.
+//       With --interim-every-ms E it sends a 102 Processing every E ms while it waits (the
+//       upstream makes the 102s, the proxy forwards them: bench/held.sh forwarding mode).
 //       Holds any number of connections on one thread (Python's threaded server cannot).
 //       Also PUT /sink (drains the body, answers 200 X-Received: N) and GET /bytes/N.
 //   holdon_load held --port P [--conns 8000] [--ramp-ms 4000] [--first-ms 1000]
@@ -56,17 +58,20 @@ void raise_fd_limit() {
 const std::string body =
     "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus xmlns:D=\"DAV:\"><D:response>"
     "<D:href>/held</D:href><D:status>HTTP/1.1 200 OK</D:status></D:response></D:multistatus>\n";
+const std::string interim = "HTTP/1.1 102 Processing\r\n\r\n";
 const std::string answer = "HTTP/1.1 207 Multi-Status\r\nContent-Type: application/xml\r\nContent-Length: " +
                            std::to_string(body.size()) + "\r\n\r\n" + body;
 
 // Per connection: read a head; drain a Content-Length body (PUT /sink: answers 200 with the
 // count); GET /bytes/N streams N bytes; anything else gets the 207 after the delay.
 struct upstream_conn : std::enable_shared_from_this<upstream_conn> {
-  upstream_conn(tcp::socket s, std::chrono::milliseconds d) : sock(std::move(s)), timer(sock.get_executor()), delay(d) {}
+  upstream_conn(tcp::socket s, std::chrono::milliseconds d, std::chrono::milliseconds e)
+      : sock(std::move(s)), timer(sock.get_executor()), delay(d), every(e) {}
   tcp::socket sock;
   net::steady_timer timer;
   net::streambuf buf;
-  std::chrono::milliseconds delay;
+  std::chrono::milliseconds delay, every;
+  clock_type::time_point due, next;  // when the final answer goes; the next 102
   std::uint64_t left = 0, total = 0;
   std::string reply;
   std::vector<char> chunk = std::vector<char>(65536, 'x');
@@ -119,10 +124,18 @@ struct upstream_conn : std::enable_shared_from_this<upstream_conn> {
         if (!e) self->read();
       });
     }
-    timer.expires_after(delay);
-    timer.async_wait([self = shared_from_this()](error_code) {
-      net::async_write(self->sock, net::buffer(answer), [self](error_code e, std::size_t) {
-        if (!e) self->read();
+    next = clock_type::now();
+    due = next + delay;
+    wait();
+  }
+  // Until `due`: a 102 every `every` after the request (when set), then the answer.
+  void wait() {
+    next += every;
+    bool final = every.count() == 0 || next >= due;
+    timer.expires_at(final ? due : next);
+    timer.async_wait([self = shared_from_this(), final](error_code) {
+      net::async_write(self->sock, net::buffer(final ? answer : interim), [self, final](error_code e, std::size_t) {
+        if (!e) final ? self->read() : self->wait();
       });
     });
   }
@@ -132,12 +145,12 @@ int run_upstream() {
   net::io_context ioc(1);
   tcp::acceptor acc(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(arg("--port", 0))));
   acc.listen(net::socket_base::max_listen_connections);
-  std::chrono::milliseconds delay(arg("--delay-ms", 30000));
+  std::chrono::milliseconds delay(arg("--delay-ms", 30000)), every(arg("--interim-every-ms", 0));
   std::printf("holdon_load upstream listening on http://127.0.0.1:%u\n", acc.local_endpoint().port());
   std::fflush(stdout);
   std::function<void()> accept = [&] {
     acc.async_accept([&](error_code ec, tcp::socket s) {
-      if (!ec) std::make_shared<upstream_conn>(std::move(s), delay)->read();
+      if (!ec) std::make_shared<upstream_conn>(std::move(s), delay, every)->read();
       accept();
     });
   };

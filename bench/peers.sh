@@ -2,6 +2,8 @@
 # peers.sh - the reference processes the benchmarks compare holdon with, on loopback only.
 #   bench/peers.sh start origin PORT                      nginx static origin: /100b /64k
 #   bench/peers.sh start nginx|haproxy PORT UPSTREAM_PORT careful reverse-proxy configs
+#   bench/peers.sh start haproxy-tcp|floor PORT UPSTREAM_PORT  byte relays, no HTTP: HAProxy in
+#                                               mode tcp, and build/bench/floor_relay (the floor)
 #   bench/peers.sh stop KIND PORT
 # Careful configs, as an operator would tune them for a pass-through proxy: HTTP/1.1 and
 # keep-alive to the upstream, buffering off, request bodies streamed, no body limit, no
@@ -11,7 +13,7 @@ set -euo pipefail
 cmd=${1:-} kind=${2:-} port=${3:-} up=${4:-}
 W=${BENCH_WORKERS:-1}
 D=${BENCH_RUN_DIR:-/tmp/holdon-bench.$(id -u)}/$kind-$port
-usage() { sed -n '2,9p' "$0" >&2; exit 2; }
+usage() { sed -n '2,11p' "$0" >&2; exit 2; }
 [ -n "$port" ] || usage
 
 nginx_conf() {  # $1 = the http block's servers
@@ -53,6 +55,15 @@ start() {
         "  timeout http-keep-alive 15s" "frontend fe" "  bind 127.0.0.1:$port" "  default_backend be" \
         "backend be" "  server s1 127.0.0.1:$up maxconn 9000" > "$D/haproxy.cfg"
       /usr/sbin/haproxy -D -f "$D/haproxy.cfg" ;;
+    haproxy-tcp)
+      printf '%s\n' global "  nbthread $W" "  maxconn 9000" "  pidfile $D/haproxy.pid" \
+        defaults "  mode tcp" "  timeout connect 5s" "  timeout client 300s" "  timeout server 300s" \
+        "listen relay" "  bind 127.0.0.1:$port" "  server s1 127.0.0.1:$up maxconn 9000" > "$D/haproxy.cfg"
+      /usr/sbin/haproxy -D -f "$D/haproxy.cfg" ;;
+    floor)
+      # One thread by design: the least work per byte, not the most throughput per machine.
+      "$(dirname "$0")/../build/bench/floor_relay" --port "$port" --upstream "$up" > "$D/floor.log" 2>&1 &
+      echo $! > "$D/floor.pid" ;;
     *) usage ;;
   esac
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
@@ -61,7 +72,7 @@ start() {
 
 stop() {
   local f p
-  for f in "$D/nginx.pid" "$D/haproxy.pid"; do
+  for f in "$D/nginx.pid" "$D/haproxy.pid" "$D/floor.pid"; do
     [ -f "$f" ] || continue
     p=$(cat "$f")
     kill "$p" 2>/dev/null || true

@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
 # run.sh - one-command throughput benchmark: holdon vs nginx vs HAProxy in front of the same
-# nginx origin, wrk runs interleaved (direct holdon nginx haproxy, direct holdon ...), medians.
+# nginx origin, beside the floor (build/bench/floor_relay: a byte relay, nothing parsed) and
+# HAProxy in mode tcp; wrk runs interleaved (direct floor holdon ..., direct floor ...), medians.
+# HOLDON_PREV=/path/holdon adds a previous build ("prev") to the same rounds.
 #   bench/run.sh            (installs wrk/nginx/haproxy if missing, builds, runs ~4 min)
 # Env: BENCH_SECONDS (10) per wrk run, BENCH_ROUNDS (3), BENCH_CONNS (50), BENCH_WORKERS (1:
 # holdon threads = nginx workers = haproxy threads), BENCH_SIZES ("100b 64k").
-# Prints one table per size: req/s, p50, p99, req/s ratio to direct, and the CPU time the
-# proxy (for direct: the origin) spent per request (user+sys over the wrk run / requests),
-# which varies much less from run to run than req/s on a small shared machine. Loopback only.
+# Prints one table per size: req/s, p50, p99, req/s as a multiple of direct and of the floor,
+# the CPU time the proxy (for direct: the origin) spent per request (user+sys over the wrk run
+# / requests), which varies much less from run to run than req/s on a small shared machine,
+# and that CPU time as a multiple of HAProxy's. Loopback only.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "$0")/common.sh" bench
 SECS=${BENCH_SECONDS:-10} ROUNDS=${BENCH_ROUNDS:-3} CONNS=${BENCH_CONNS:-50}
 export BENCH_WORKERS=${BENCH_WORKERS:-1}
 SIZES=${BENCH_SIZES:-100b 64k}
-O=18490 H=18491 N=18492 P=18493
+O=18490 H=18491 N=18492 P=18493 F=18480 T=18481 V=18482
 start_peer origin $O
 start_peer nginx $N $O
 start_peer haproxy $P $O
+start_peer haproxy-tcp $T $O
+start_peer floor $F $O
+targets="direct:$O floor:$F haproxy-tcp:$T holdon:$H nginx:$N haproxy:$P"
+if [ -n "$PREV" ]; then
+  HB=$PREV start_holdon $V $O "$BENCH_WORKERS"; vp=$hp
+  targets="$targets prev:$V"
+fi
 start_holdon $H $O "$BENCH_WORKERS"
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
@@ -26,7 +36,7 @@ echo "wrk -t1 -c$CONNS -d${SECS}s, $ROUNDS interleaved rounds, medians; workers/
 # The processes whose CPU time counts for a target: the proxy's (nginx: its workers).
 opid=$(pgrep -P "$(peer_pid origin $O)" | tr '\n' ' ')
 npid=$(pgrep -P "$(peer_pid nginx $N)" | tr '\n' ' ')
-ppid=$(peer_pid haproxy $P)
+ppid=$(peer_pid haproxy $P) tpid=$(peer_pid haproxy-tcp $T) fpid=$(peer_pid floor $F)
 hz=$(getconf CLK_TCK)
 
 # wrk_run URL PIDS... -> "rps p50_ms p99_ms cpu_us_per_request"
@@ -45,21 +55,24 @@ wrk_run() {
 
 for size in $SIZES; do
   for r in $(seq "$ROUNDS"); do
-    for t in direct:$O holdon:$H nginx:$N haproxy:$P; do
-      case ${t%%:*} in direct) procs=$opid ;; holdon) procs=$hp ;; nginx) procs=$npid ;; haproxy) procs=$ppid ;; esac
+    for t in $targets; do
+      case ${t%%:*} in
+        direct) procs=$opid ;; floor) procs=$fpid ;; haproxy-tcp) procs=$tpid ;; holdon) procs=$hp ;;
+        nginx) procs=$npid ;; haproxy) procs=$ppid ;; prev) procs=$vp ;;
+      esac
       # shellcheck disable=SC2086
       echo "${t%%:*} $(wrk_run "http://127.0.0.1:${t#*:}/$size" $procs)" >> "$tmp/$size.txt"
     done
   done
   echo
   echo "== $size responses"
-  printf '%-8s %10s %9s %9s %8s %12s\n' target req/s p50_ms p99_ms ratio cpu_us/req
-  d=$(awk '$1 == "direct" { print $2 }' "$tmp/$size.txt" | median)
-  for name in direct holdon nginx haproxy; do
-    rps=$(awk -v n=$name '$1 == n { print $2 }' "$tmp/$size.txt" | median)
-    p50=$(awk -v n=$name '$1 == n { print $3 }' "$tmp/$size.txt" | median)
-    p99=$(awk -v n=$name '$1 == n { print $4 }' "$tmp/$size.txt" | median)
-    cpu=$(awk -v n=$name '$1 == n { print $5 }' "$tmp/$size.txt" | median)
-    printf '%-8s %10s %9s %9s %8.2f %12s\n' $name "$rps" "$p50" "$p99" "$(echo "$rps $d" | awk '{ print $1 / $2 }')" "$cpu"
+  printf '%-11s %10s %9s %9s %8s %8s %12s %9s\n' target req/s p50_ms p99_ms xdirect xfloor cpu_us/req cpu_xhap
+  col() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$tmp/$size.txt" | median; }
+  d=$(col direct 2) f=$(col floor 2) hc=$(col haproxy 5)
+  for t in $targets; do
+    name=${t%%:*} rps=$(col "${t%%:*}" 2) cpu=$(col "${t%%:*}" 5)
+    printf '%-11s %10s %9s %9s %8.2f %8.2f %12s %9.2f\n' "$name" "$rps" "$(col "$name" 3)" "$(col "$name" 4)" \
+      "$(echo "$rps $d" | awk '{ print $1 / $2 }')" "$(echo "$rps $f" | awk '{ print $1 / $2 }')" "$cpu" \
+      "$(echo "$cpu $hc" | awk '{ print ($2 > 0 ? $1 / $2 : 0) }')"
   done
 done

@@ -1,36 +1,66 @@
 #!/usr/bin/env bash
-# stream.sh - 1 GiB PUT and GET through holdon, nginx and HAProxy: throughput, holdon's peak RSS.
-#   bench/stream.sh      (env STREAM_MIB=1024, STREAM_ROUNDS=3)
+# stream.sh - 1 GiB PUT and GET through holdon, nginx, HAProxy, HAProxy mode tcp and the floor
+# (build/bench/floor_relay: a byte relay that splices big transfers): MB/s, CPU per MiB moved.
+#   bench/stream.sh      (env STREAM_MIB=1024, STREAM_ROUNDS=3; HOLDON_PREV=/path/holdon adds "prev")
 # Origin: bench/holdon_load upstream (PUT /sink drains and counts, GET /bytes/N streams N bytes).
 # Client: curl, body from a file of zeros in the page cache (PUT) and to /dev/null (GET).
+# Targets run interleaved, medians; the CPU is the proxy's user+sys over one transfer
+# (direct: the origin's). Ends with the peak RSS (VmHWM) of holdon (and prev).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "$0")/common.sh" stream
 MIB=${STREAM_MIB:-1024} ROUNDS=${STREAM_ROUNDS:-3}
-O=18485 H=18486 N=18487 P=18488
+O=18485 H=18486 N=18487 P=18488 F=18483 T=18484 V=18489
 
-build/bench/holdon_load upstream --port $O --delay-ms 0 >/dev/null & pids+=($!)
+build/bench/holdon_load upstream --port $O --delay-ms 0 >/dev/null & op=$!; pids+=("$op")
 wait_port $O
-start_holdon $H $O 1
 start_peer nginx $N $O
 start_peer haproxy $P $O
+start_peer haproxy-tcp $T $O
+start_peer floor $F $O
+targets="direct:$O floor:$F haproxy-tcp:$T holdon:$H nginx:$N haproxy:$P"
+if [ -n "$PREV" ]; then
+  HB=$PREV start_holdon $V $O 1; vp=$hp
+  targets="$targets prev:$V"
+fi
+start_holdon $H $O 1
+np=$(peer_pid nginx $N)
+nw=$(pgrep -P "$np" | tr '\n' ' ')
 head -c $((MIB * 1048576)) /dev/zero > "$tmp/body"
 bytes=$((MIB * 1048576))
-echo "machine: $(nproc) cores, $(uname -sr); $MIB MiB bodies, $ROUNDS interleaved rounds, medians (MB/s)"
+hz=$(getconf CLK_TCK)
+echo "machine: $(nproc) cores, $(uname -sr); $MIB MiB bodies, $ROUNDS interleaved rounds, medians"
 
+# cpu_per_mib TICKS: µs of CPU per MiB moved
+cpu_per_mib() { awk -v c="$1" -v hz="$hz" -v m="$MIB" 'BEGIN { printf "%.0f", c / hz * 1e6 / m }'; }
 for r in $(seq "$ROUNDS"); do
-  for t in direct:$O holdon:$H nginx:$N haproxy:$P; do
+  for t in $targets; do
+    case ${t%%:*} in
+      direct) procs=$op ;; floor) procs=$(peer_pid floor $F) ;; haproxy-tcp) procs=$(peer_pid haproxy-tcp $T) ;;
+      holdon) procs=$hp ;; nginx) procs=$nw ;; haproxy) procs=$(peer_pid haproxy $P) ;; prev) procs=$vp ;;
+    esac
+    # shellcheck disable=SC2086
+    c0=$(cpu_ticks $procs)
     put=$(curl -sS -T "$tmp/body" -H 'Expect:' -D "$tmp/h" -o /dev/null -w '%{speed_upload}' "http://127.0.0.1:${t#*:}/sink")
+    # shellcheck disable=SC2086
+    c1=$(cpu_ticks $procs)
     grep -qi "x-received: $bytes" "$tmp/h" || { echo "PUT via ${t%%:*}: upstream did not get $bytes bytes" >&2; exit 1; }
     get=$(curl -sS -o /dev/null -w '%{speed_download} %{size_download}' "http://127.0.0.1:${t#*:}/bytes/$bytes")
+    # shellcheck disable=SC2086
+    c2=$(cpu_ticks $procs)
     [ "${get#* }" = "$bytes" ] || { echo "GET via ${t%%:*}: got ${get#* } bytes" >&2; exit 1; }
-    echo "${t%%:*} $put ${get% *}" >> "$tmp/results"
+    echo "${t%%:*} $put ${get% *} $(cpu_per_mib $((c1 - c0))) $(cpu_per_mib $((c2 - c1)))" >> "$tmp/results"
   done
 done
-printf '%-8s %10s %10s\n' target PUT_MB/s GET_MB/s
-for name in direct holdon nginx haproxy; do
-  printf '%-8s %10.0f %10.0f\n' $name \
-    "$(awk -v n=$name '$1 == n { print $2 / 1e6 }' "$tmp/results" | median)" \
-    "$(awk -v n=$name '$1 == n { print $3 / 1e6 }' "$tmp/results" | median)"
+col() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$tmp/results" | median; }
+printf '%-11s %9s %9s %8s %8s %8s %8s %11s %11s\n' target PUT_MB/s GET_MB/s PUTxhap GETxhap PUTxflr GETxflr PUT_cpu/MiB GET_cpu/MiB
+hput=$(col haproxy 2) hget=$(col haproxy 3) fput=$(col floor 2) fget=$(col floor 3)
+for t in $targets; do
+  n=${t%%:*} put=$(col "${t%%:*}" 2) get=$(col "${t%%:*}" 3)
+  printf '%-11s %9.0f %9.0f %8.2f %8.2f %8.2f %8.2f %9sus %9sus\n' "$n" "$(awk -v v="$put" 'BEGIN { print v / 1e6 }')" \
+    "$(awk -v v="$get" 'BEGIN { print v / 1e6 }')" "$(awk -v a="$put" -v b="$hput" 'BEGIN { print a / b }')" \
+    "$(awk -v a="$get" -v b="$hget" 'BEGIN { print a / b }')" "$(awk -v a="$put" -v b="$fput" 'BEGIN { print a / b }')" \
+    "$(awk -v a="$get" -v b="$fget" 'BEGIN { print a / b }')" "$(col "$n" 4)" "$(col "$n" 5)"
 done
 echo "holdon peak RSS (VmHWM): $(awk '/^VmHWM:/ { print $2 }' /proc/$hp/status) KiB"
+[ -z "$PREV" ] || echo "prev peak RSS (VmHWM): $(awk '/^VmHWM:/ { print $2 }' /proc/$vp/status) KiB"
