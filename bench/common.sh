@@ -10,6 +10,9 @@
 #   peer_pid KIND PORT                    the main pid of a started peer (nginx: the master)
 #   start_holdon PORT UPSTREAM_PORT THREADS [YAML-LINES]  holdon ($HB) on PORT, its pid in $hp
 #   PREV          HOLDON_PREV: a previous build measured beside HB in the same run (or empty)
+#   start_targets ORIGIN_PORT FIRST_PORT THREADS  the compared proxies in front of the origin,
+#                 on FIRST_PORT..+5; sets $targets ("name:port ...", direct first)
+#   target_pids NAME PORT  the processes whose CPU time counts for a target ($origin_pids: direct)
 #   wait_port PORT, cpu_ticks PIDS..., median (stdin: one number a line)
 HB=${HOLDON_BIN:-build/holdon}  # another build to measure, e.g. an older commit's
 # shellcheck disable=SC2034  # read by the scripts that source this file
@@ -47,6 +50,30 @@ start_holdon() {
   "$HB" -c "$tmp/holdon-$1.yaml" & hp=$!
   pids+=("$hp")
   wait_port "$1"
+}
+
+# The floor, HAProxy mode tcp, holdon, nginx, HAProxy and (HOLDON_PREV) prev, in that order.
+start_targets() {
+  local o=$1 p=$2 w=$3
+  start_peer floor "$p" "$o"
+  start_peer haproxy-tcp $((p + 1)) "$o"
+  BENCH_WORKERS=$w start_peer nginx $((p + 3)) "$o"
+  BENCH_WORKERS=$w start_peer haproxy $((p + 4)) "$o"
+  targets="direct:$o floor:$p haproxy-tcp:$((p + 1)) holdon:$((p + 2)) nginx:$((p + 3)) haproxy:$((p + 4))"
+  if [ -n "$PREV" ]; then
+    HB=$PREV start_holdon $((p + 5)) "$o" "$w"
+    vp=$hp targets="$targets prev:$((p + 5))"
+  fi
+  start_holdon $((p + 2)) "$o" "$w"
+}
+target_pids() {
+  case $1 in
+    direct) echo "$origin_pids" ;;
+    holdon) echo "$hp" ;;
+    prev) echo "$vp" ;;
+    nginx) pgrep -P "$(peer_pid nginx "$2")" | tr '\n' ' ' ;;
+    *) peer_pid "$1" "$2" ;;
+  esac
 }
 
 # User+system CPU time of the processes, in clock ticks (getconf CLK_TCK a second).

@@ -16,27 +16,15 @@ set -euo pipefail
 SECS=${BENCH_SECONDS:-10} ROUNDS=${BENCH_ROUNDS:-3} CONNS=${BENCH_CONNS:-50}
 export BENCH_WORKERS=${BENCH_WORKERS:-1}
 SIZES=${BENCH_SIZES:-100b 64k}
-O=18490 H=18491 N=18492 P=18493 F=18480 T=18481 V=18482
+O=18490
 start_peer origin $O
-start_peer nginx $N $O
-start_peer haproxy $P $O
-start_peer haproxy-tcp $T $O
-start_peer floor $F $O
-targets="direct:$O floor:$F haproxy-tcp:$T holdon:$H nginx:$N haproxy:$P"
-if [ -n "$PREV" ]; then
-  HB=$PREV start_holdon $V $O "$BENCH_WORKERS"; vp=$hp
-  targets="$targets prev:$V"
-fi
-start_holdon $H $O "$BENCH_WORKERS"
+start_targets $O 18470 "$BENCH_WORKERS"
+origin_pids=$(pgrep -P "$(peer_pid origin $O)" | tr '\n' ' ')
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
 echo "versions: $("$HB" --version), $(/usr/sbin/nginx -v 2>&1 | cut -d: -f2 | tr -d ' '), $(/usr/sbin/haproxy -v | head -1 | cut -d' ' -f1-3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "wrk -t1 -c$CONNS -d${SECS}s, $ROUNDS interleaved rounds, medians; workers/threads per proxy: $BENCH_WORKERS"
 
-# The processes whose CPU time counts for a target: the proxy's (nginx: its workers).
-opid=$(pgrep -P "$(peer_pid origin $O)" | tr '\n' ' ')
-npid=$(pgrep -P "$(peer_pid nginx $N)" | tr '\n' ' ')
-ppid=$(peer_pid haproxy $P) tpid=$(peer_pid haproxy-tcp $T) fpid=$(peer_pid floor $F)
 hz=$(getconf CLK_TCK)
 
 # wrk_run URL PIDS... -> "rps p50_ms p99_ms cpu_us_per_request"
@@ -56,12 +44,8 @@ wrk_run() {
 for size in $SIZES; do
   for r in $(seq "$ROUNDS"); do
     for t in $targets; do
-      case ${t%%:*} in
-        direct) procs=$opid ;; floor) procs=$fpid ;; haproxy-tcp) procs=$tpid ;; holdon) procs=$hp ;;
-        nginx) procs=$npid ;; haproxy) procs=$ppid ;; prev) procs=$vp ;;
-      esac
-      # shellcheck disable=SC2086
-      echo "${t%%:*} $(wrk_run "http://127.0.0.1:${t#*:}/$size" $procs)" >> "$tmp/$size.txt"
+      # shellcheck disable=SC2046
+      echo "${t%%:*} $(wrk_run "http://127.0.0.1:${t#*:}/$size" $(target_pids "${t%%:*}" "${t#*:}"))" >> "$tmp/$size.txt"
     done
   done
   echo

@@ -10,22 +10,11 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "$0")/common.sh" stream
 MIB=${STREAM_MIB:-1024} ROUNDS=${STREAM_ROUNDS:-3}
-O=18485 H=18486 N=18487 P=18488 F=18483 T=18484 V=18489
+O=18485
 
-build/bench/holdon_load upstream --port $O --delay-ms 0 >/dev/null & op=$!; pids+=("$op")
+build/bench/holdon_load upstream --port $O --delay-ms 0 >/dev/null & origin_pids=$!; pids+=("$origin_pids")
 wait_port $O
-start_peer nginx $N $O
-start_peer haproxy $P $O
-start_peer haproxy-tcp $T $O
-start_peer floor $F $O
-targets="direct:$O floor:$F haproxy-tcp:$T holdon:$H nginx:$N haproxy:$P"
-if [ -n "$PREV" ]; then
-  HB=$PREV start_holdon $V $O 1; vp=$hp
-  targets="$targets prev:$V"
-fi
-start_holdon $H $O 1
-np=$(peer_pid nginx $N)
-nw=$(pgrep -P "$np" | tr '\n' ' ')
+start_targets $O 18460 1
 head -c $((MIB * 1048576)) /dev/zero > "$tmp/body"
 bytes=$((MIB * 1048576))
 hz=$(getconf CLK_TCK)
@@ -35,10 +24,7 @@ echo "machine: $(nproc) cores, $(uname -sr); $MIB MiB bodies, $ROUNDS interleave
 cpu_per_mib() { awk -v c="$1" -v hz="$hz" -v m="$MIB" 'BEGIN { printf "%.0f", c / hz * 1e6 / m }'; }
 for r in $(seq "$ROUNDS"); do
   for t in $targets; do
-    case ${t%%:*} in
-      direct) procs=$op ;; floor) procs=$(peer_pid floor $F) ;; haproxy-tcp) procs=$(peer_pid haproxy-tcp $T) ;;
-      holdon) procs=$hp ;; nginx) procs=$nw ;; haproxy) procs=$(peer_pid haproxy $P) ;; prev) procs=$vp ;;
-    esac
+    procs=$(target_pids "${t%%:*}" "${t#*:}")
     # shellcheck disable=SC2086
     c0=$(cpu_ticks $procs)
     put=$(curl -sS -T "$tmp/body" -H 'Expect:' -D "$tmp/h" -o /dev/null -w '%{speed_upload}' "http://127.0.0.1:${t#*:}/sink")
