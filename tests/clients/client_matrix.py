@@ -109,22 +109,27 @@ def upstream_requests(lines, prefix):
     return out
 
 
-def run_case(rig, name, lib, ua, expect, control):
-    runner, method1, pathy, _ = CLIENTS[lib]
-    holdon = rig["control"] if control else rig["auto"]
-    relay = Relay(holdon.port)
-    home = tempfile.mkdtemp(prefix="case-", dir=rig["tmp"])
+def case_targets(name, lib, pathy):
+    """(prefix, target of request 1, target of request 2) of a case."""
     prefix = "/m/%s/" % name
-    base = "http://%s:%d%s" % (common.HOST, relay.port, prefix)
     if pathy:  # clients that drop a query: the delay is a path segment (matrix_upstream.py)
         t1 = prefix + "delay_ms=%d/" % DELAY_MS
         t2 = prefix + ("file.txt" if lib == "cadaver" else "delay_ms=%d/sub/" % DELAY_MS)
     else:
         t1, t2 = prefix + "r1?delay_ms=%d" % DELAY_MS, prefix + "r2"
+    return prefix, t1, t2
+
+
+def run_case(rig, name, lib, ua, expect, control):
+    runner, method1, pathy, _ = CLIENTS[lib]
+    holdon = rig["control"] if control else rig["auto"]
+    relay = Relay(holdon.port)
+    home = tempfile.mkdtemp(prefix="case-", dir=rig["tmp"])
+    prefix, t1, t2 = case_targets(name, lib, pathy)
+    base = "http://%s:%d%s" % (common.HOST, relay.port, prefix)
     ctx = {"base": base, "url1": "http://%s:%d%s" % (common.HOST, relay.port, t1),
            "url2": "http://%s:%d%s" % (common.HOST, relay.port, t2), "home": home, "builds": rig["builds"]}
     row = {"case": name, "lib": lib, "ua_cfg": ua, "expect": expect, "control": control, "problems": []}
-    problems = row["problems"]
     t0 = time.monotonic()
     try:
         reqs = runner(ctx, ua)
@@ -139,6 +144,19 @@ def run_case(rig, name, lib, ua, expect, control):
     relay.close()
     shutil.rmtree(home, ignore_errors=True)
 
+    fill_row(row, reqs, up, log, relay, method1, t1, t2)
+    if row["l1"] is None:
+        row["problems"].append("no access line for %s %s" % (method1, t1))
+    if control:
+        judge_control(row)
+    else:
+        judge_case(row, method1)
+    return row
+
+
+def fill_row(row, reqs, up, log, relay, method1, t1, t2):
+    """What the client, the upstream, holdon's log and the relay saw of the case, into `row`."""
+    lib = row["lib"]
     r1_up = next((r for r in up if same_target(r["target"], t1) and r["method"] == method1), None)
     row["ua_seen"] = (r1_up or up[0])["ua"] if up else "?"
     l1 = next((l for l in log if same_target(l["target"], t1) and l["method"] == method1), None)
@@ -158,22 +176,31 @@ def run_case(rig, name, lib, ua, expect, control):
     final_ok = r1.get("status") == want1 and not r1.get("error") and body1_ok
     next_ok = r2.get("status") == (207 if lib == "rclone" else 200) and not r2.get("error") and body2_ok
     row["final_ok"], row["next_ok"] = final_ok, next_ok
-    if l1 is None:
-        problems.append("no access line for %s %s" % (method1, t1))
-    if control:
-        sym = symptom(expect, r1)
-        if not sym:
-            problems.append("the breakage (%s) did not show: request 1 %s" % (expect, brief(r1)))
-        if n is not None and n == 0:
-            problems.append("holdon sent no 1xx in mode always")
-        row["verdict"] = "ok: broke as required" if sym else "FAIL: did NOT break"
-        return row
-    if not final_ok:
+
+
+def judge_control(row):
+    """A control case: the client's known breakage must show, and holdon must have sent 1xx."""
+    expect, r1, n, problems = row["expect"], row["r1"], row["n"], row["problems"]
+    sym = symptom(expect, r1)
+    if not sym:
+        problems.append("the breakage (%s) did not show: request 1 %s" % (expect, brief(r1)))
+    if n is not None and n == 0:
+        problems.append("holdon sent no 1xx in mode always")
+    row["verdict"] = "ok: broke as required" if sym else "FAIL: did NOT break"
+
+
+def judge_case(row, method1):
+    """A normal case: both answers right, one connection, the 1xx counts as expected and agreeing."""
+    expect, n, client_n, log, l1, problems = (row["expect"], row["n"], row["client_n"], row["log"], row["l1"],
+                                              row["problems"])
+    r1, r2 = row["r1"], row["r2"]
+    want1 = 200 if method1 == "GET" else 207
+    if not row["final_ok"]:
         problems.append("request 1: want %d + full body, got %s" % (want1, brief(r1)))
-    if not next_ok:
+    if not row["next_ok"]:
         problems.append("request 2: got %s" % brief(r2))
-    if relay.conns != 1:
-        problems.append("%d TCP connections (want one for both requests)" % relay.conns)
+    if row["conns"] != 1:
+        problems.append("%d TCP connections (want one for both requests)" % row["conns"])
     if r2.get("reused") is False:
         problems.append("the client reports a new connection for request 2")
     lo, hi = expected_range(expect)
@@ -185,10 +212,9 @@ def run_case(rig, name, lib, ua, expect, control):
     total = sum(l["interims"] for l in log)
     if client_n is not None and n is not None and client_n != n:
         problems.append("client saw %d 1xx, holdon logged %d" % (client_n, n))
-    if relay.wire_1xx != total:
-        problems.append("%d 1xx status lines on the wire, holdon logged %d" % (relay.wire_1xx, total))
+    if row["wire"] != total:
+        problems.append("%d 1xx status lines on the wire, holdon logged %d" % (row["wire"], total))
     row["verdict"] = "ok" if not problems else "FAIL"
-    return row
 
 
 def same_target(a, b):
@@ -262,19 +288,8 @@ def print_matrix(rows):
 
 
 # ---- main -------------------------------------------------------------------------------------
-def main(a, state):
-    if not os.path.exists(a.holdon):
-        raise RuntimeError("no holdon binary at %s" % a.holdon)
-    work = os.path.abspath(a.work_dir) if a.work_dir else tempfile.mkdtemp(prefix="holdon-clients-")
-    if not a.work_dir:
-        state["cleanup"].append(work)
-    os.makedirs(work, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix="run-", dir=work)
-    state["cleanup"].append(tmp)
-    cases = [(n, l, u, e.split(":", 1)[-1], e.startswith("breaks:")) for n, l, u, e in MATRIX]
-    if a.only:
-        cases = [c for c in cases if re.search(a.only, c[0])]
-    t0 = time.monotonic()
+def start_rig(holdon, tmp, state):
+    """matrix_upstream and the two holdons (auto, control), each registered in state for teardown."""
     rig = {"tmp": tmp}
     rig["upstream"] = start_child("matrix_upstream", [DEBIAN_PYTHON, str(HERE / "matrix_upstream.py"), "--port", "0",
                                                       "--quiet"], r"listening on http://127\.0\.0\.1:(\d+)")
@@ -283,27 +298,15 @@ def main(a, state):
         cfg = os.path.join(tmp, "holdon-%s.yaml" % key)
         with open(cfg, "w") as f:
             f.write(HOLDON_CONFIG.format(port=rig["upstream"].port, interim=interim))
-        rig[key] = start_child("holdon-" + key, [a.holdon, "-c", cfg], r"listening on http://127\.0\.0\.1:(\d+)")
+        rig[key] = start_child("holdon-" + key, [holdon, "-c", cfg], r"listening on http://127\.0\.0\.1:(\d+)")
         state["children"].append(rig[key])
     print("matrix_upstream :%d, holdon (auto) :%d, holdon (controls) :%d, %s" % (
-        rig["upstream"].port, rig["auto"].port, rig["control"].port, a.holdon), flush=True)
+        rig["upstream"].port, rig["auto"].port, rig["control"].port, holdon), flush=True)
+    return rig
 
-    # the builds get their own threads; the cases that need them run last, the longest first
-    # (the HttpURLConnection control waits out its 8 s read timeout)
-    builder = concurrent.futures.ThreadPoolExecutor(max_workers=2)
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs)
-    state["pools"] = [builder, pool]
-    builds_needed = {CLIENTS[c[1]][3] for c in cases}
-    rig["builds"] = {k: builder.submit(fn, work) for k, fn in (("go", build_go), ("java", build_java))
-                     if k in builds_needed}
-    order = sorted(cases, key=lambda c: (CLIENTS[c[1]][3] in ("java", "go"), c[0] != "control-jdk-huc"))
-    futures = {}
-    for name, lib, ua, expect, control in order:
-        binary = CLIENTS[lib][3]
-        if not shutil.which(binary):
-            check(False, "%s: %s" % (name, LIBRARIES[lib]), "no %s binary (scripts/deps.sh test)" % binary)
-            continue
-        futures[pool.submit(run_case, rig, name, lib, ua, expect, control)] = name
+
+def collect(futures):
+    """One check per case as it finishes (in completion order); returns the rows."""
     rows = []
     for f in concurrent.futures.as_completed(futures):
         name = futures[f]
@@ -321,6 +324,41 @@ def main(a, state):
             if row["control"] else "expect " + row["expect"],
             row["n"], "-" if row["client_n"] is None else row["client_n"], row["seconds"])
         check(not row["problems"], what, "; ".join(row["problems"]))
+    return rows
+
+
+def main(a, state):
+    if not os.path.exists(a.holdon):
+        raise RuntimeError("no holdon binary at %s" % a.holdon)
+    work = os.path.abspath(a.work_dir) if a.work_dir else tempfile.mkdtemp(prefix="holdon-clients-")
+    if not a.work_dir:
+        state["cleanup"].append(work)
+    os.makedirs(work, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="run-", dir=work)
+    state["cleanup"].append(tmp)
+    cases = [(n, l, u, e.split(":", 1)[-1], e.startswith("breaks:")) for n, l, u, e in MATRIX]
+    if a.only:
+        cases = [c for c in cases if re.search(a.only, c[0])]
+    t0 = time.monotonic()
+    rig = start_rig(a.holdon, tmp, state)
+
+    # the builds get their own threads; the cases that need them run last, the longest first
+    # (the HttpURLConnection control waits out its 8 s read timeout)
+    builder = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs)
+    state["pools"] = [builder, pool]
+    builds_needed = {CLIENTS[c[1]][3] for c in cases}
+    rig["builds"] = {k: builder.submit(fn, work) for k, fn in (("go", build_go), ("java", build_java))
+                     if k in builds_needed}
+    order = sorted(cases, key=lambda c: (CLIENTS[c[1]][3] in ("java", "go"), c[0] != "control-jdk-huc"))
+    futures = {}
+    for name, lib, ua, expect, control in order:
+        binary = CLIENTS[lib][3]
+        if not shutil.which(binary):
+            check(False, "%s: %s" % (name, LIBRARIES[lib]), "no %s binary (scripts/deps.sh test)" % binary)
+            continue
+        futures[pool.submit(run_case, rig, name, lib, ua, expect, control)] = name
+    rows = collect(futures)
     pool.shutdown(wait=True)
     index = {c[0]: i for i, c in enumerate(cases)}
     rows.sort(key=lambda r: index[r["case"]])

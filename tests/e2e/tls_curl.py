@@ -38,6 +38,42 @@ def forwarded_proto(err):
     return {k.lower(): v for k, v in json.loads(m.group(1))}.get("x-forwarded-proto")
 
 
+def t_propfind(ca, url, extra, want_version):
+    rc, out, codes, err = curl(["--cacert", ca, "-X", "PROPFIND", "-H", "Depth: 1"] + extra + [url])
+    n102 = err.count("< HTTP/1.1 102 Processing\n")
+    version = re.search(r"SSL connection using (TLSv[0-9.]+)", err)
+    what = "curl PROPFIND over %s" % want_version
+    check(rc == 0 and version and version.group(1) == want_version, "%s: handshake" % what,
+          "rc=%d %s" % (rc, err[-800:]))
+    check(n102 >= 4, "%s: %d x '< HTTP/1.1 102 Processing' (want >= 4)" % (what, n102), "codes %s" % codes)
+    check(codes[-1:] == [207] and MULTISTATUS in out, "%s: final 207 + multistatus body" % what,
+          "codes %s body %r" % (codes, out[:120]))
+    check(forwarded_proto(err) == "https", "%s: upstream saw X-Forwarded-Proto: https" % what,
+          repr(forwarded_proto(err)))
+    if os.environ.get("E2E_VERBOSE"):
+        print(err)
+
+
+def t_sni(ca, tls_port):
+    rc, out, codes, err = curl(["--cacert", ca, "--resolve", "a.test:%d:127.0.0.1" % tls_port,
+                                "https://a.test:%d/sni" % tls_port])
+    check(rc == 0 and codes[-1:] == [200] and re.search(r"subject: CN\s*=\s*a\.test", err),
+          "SNI a.test: served with the a.test certificate", "rc=%d %s" % (rc, err[-600:]))
+
+
+def t_unverified(tls_port):
+    rc, _, _, err = curl(["https://localhost:%d/x" % tls_port])
+    check(rc == 60, "curl without --cacert refuses the test CA (exit %d)" % rc, err[-300:])
+
+
+def t_plain(port):
+    rc, out, codes, err = curl(["-X", "PROPFIND", "-H", "Depth: 1",
+                                "http://127.0.0.1:%d/dav/plain?delay_ms=700" % port])
+    check(rc == 0 and err.count("< HTTP/1.1 102 Processing\n") >= 2 and codes[-1:] == [207],
+          "plain HTTP listener beside HTTPS: 102s then 207", "codes %s" % codes)
+    check(forwarded_proto(err) == "http", "plain HTTP: X-Forwarded-Proto: http", repr(forwarded_proto(err)))
+
+
 def main():
     args = common.arg_parser(__doc__.splitlines()[0]).parse_args()
     tmp = tempfile.mkdtemp(prefix="holdon-tls-e2e-")
@@ -58,44 +94,11 @@ def main():
         tls_port = int(holdon.wait_for(r"listening on https://127\.0\.0\.1:(\d+)", 10).group(1))
         url = "https://localhost:%d/dav/tls?delay_ms=1200" % tls_port
 
-        def propfind(extra, want_version):
-            rc, out, codes, err = curl(["--cacert", ca, "-X", "PROPFIND", "-H", "Depth: 1"] + extra + [url])
-            n102 = err.count("< HTTP/1.1 102 Processing\n")
-            version = re.search(r"SSL connection using (TLSv[0-9.]+)", err)
-            what = "curl PROPFIND over %s" % want_version
-            check(rc == 0 and version and version.group(1) == want_version, "%s: handshake" % what,
-                  "rc=%d %s" % (rc, err[-800:]))
-            check(n102 >= 4, "%s: %d x '< HTTP/1.1 102 Processing' (want >= 4)" % (what, n102), "codes %s" % codes)
-            check(codes[-1:] == [207] and MULTISTATUS in out, "%s: final 207 + multistatus body" % what,
-                  "codes %s body %r" % (codes, out[:120]))
-            check(forwarded_proto(err) == "https", "%s: upstream saw X-Forwarded-Proto: https" % what,
-                  repr(forwarded_proto(err)))
-            if os.environ.get("E2E_VERBOSE"):
-                print(err)
-
-        step("TLS 1.3", propfind, [], "TLSv1.3")
-        step("TLS 1.2", propfind, ["--tlsv1.2", "--tls-max", "1.2"], "TLSv1.2")
-
-        def sni():
-            rc, out, codes, err = curl(["--cacert", ca, "--resolve", "a.test:%d:127.0.0.1" % tls_port,
-                                        "https://a.test:%d/sni" % tls_port])
-            check(rc == 0 and codes[-1:] == [200] and re.search(r"subject: CN\s*=\s*a\.test", err),
-                  "SNI a.test: served with the a.test certificate", "rc=%d %s" % (rc, err[-600:]))
-
-        def unverified():
-            rc, _, _, err = curl(["https://localhost:%d/x" % tls_port])
-            check(rc == 60, "curl without --cacert refuses the test CA (exit %d)" % rc, err[-300:])
-
-        def plain():
-            rc, out, codes, err = curl(["-X", "PROPFIND", "-H", "Depth: 1",
-                                        "http://127.0.0.1:%d/dav/plain?delay_ms=700" % holdon.port])
-            check(rc == 0 and err.count("< HTTP/1.1 102 Processing\n") >= 2 and codes[-1:] == [207],
-                  "plain HTTP listener beside HTTPS: 102s then 207", "codes %s" % codes)
-            check(forwarded_proto(err) == "http", "plain HTTP: X-Forwarded-Proto: http", repr(forwarded_proto(err)))
-
-        step("SNI", sni)
-        step("verification", unverified)
-        step("plain", plain)
+        step("TLS 1.3", t_propfind, ca, url, [], "TLSv1.3")
+        step("TLS 1.2", t_propfind, ca, url, ["--tlsv1.2", "--tls-max", "1.2"], "TLSv1.2")
+        step("SNI", t_sni, ca, tls_port)
+        step("verification", t_unverified, tls_port)
+        step("plain", t_plain, holdon.port)
     finally:
         for c in (holdon, upstream):
             if c:

@@ -76,84 +76,104 @@ def evaluate(r, front_headers):
     if r.get("error"):
         check(False, "%s: ran" % label, r["error"])
         return
-    a, b, acc = r["req1"], r["req2"], r["access"]
+    acc = r["access"]
     if not check(acc is not None, "%s: holdon logged the PROPFIND" % label, r.get("access_err", "")):
         acc = {"interims": -1, "policy": "?", "status": 0}
-    n = n102(a)
+    n = n102(r["req1"])
     if setup == "direct":
-        no_breakage(r, label)
-        check(n >= 10 and n == acc["interims"] and acc["policy"] == "allow:curl/",
-              "%s: %d x 102 reach curl, all of holdon's %d (policy=%s, want allow:curl/)"
-              % (label, n, acc["interims"], acc["policy"]))
+        check_direct(r, label, acc, n)
     elif setup == "declared":
-        no_breakage(r, label)
-        if f in WITHHELD:
-            check(n == 0 and acc["interims"] == 0 and acc["policy"] == "front:%s" % f,
-                  "%s: holdon sends no 1xx through %s (policy=front:%s interims=0), none reach the client"
-                  % (label, f, f), "client saw %d x 102; holdon interims=%d policy=%s" % (n, acc["interims"], acc["policy"]))
-        else:
-            cap = FORWARDS[f]
-            hi = cap if cap else 100
-            lo = 1 if cap else 10  # uncapped: ~34 expected in 3.5 s at 100 ms; 10 leaves room for a loaded box
-            check(lo <= n <= hi and n == acc["interims"],
-                  "%s: %d x 102 reach the client (want %d..%d, all of holdon's %d)" % (label, n, lo, hi, acc["interims"]),
-                  "policy=%s" % acc["policy"])
-            t1 = first_102_at(a)
-            check(t1 is not None and t1 < 1.5, "%s: the 1st 102 reaches the client while the upstream works (%s s after the request)"
-                  % (label, "%.2f" % t1 if t1 is not None else "-"))
-            if cap:
-                want = expected_stretched(cap)
-                check(abs(n - want) <= 1, "%s: holdon stretched the gap for the cap of %d: %d x 102 in %.1f s (want %d +- 1)"
-                      % (label, cap, n, DELAY_MS / 1000.0, want))
+        check_declared(r, label, acc, n)
     elif setup == "undeclared":
-        no_breakage(r, label)
-        check(n == 0 and acc["interims"] == 0 and acc["policy"].startswith("undeclared-proxy:"),
-              "%s: holdon sends no 1xx (policy=undeclared-proxy:..., interims=0), none reach the client" % label,
-              "client saw %d x 102; holdon interims=%d policy=%s" % (n, acc["interims"], acc["policy"]))
-        sent = front_headers.get(f)
-        if isinstance(sent, list) and acc["policy"].startswith("undeclared-proxy:"):
-            named = acc["policy"].split(":", 1)[1]
-            check(named.lower() in {k.lower() for k, _ in sent},
-                  "%s: the header holdon names (%s) is one %s sends by default" % (label, named, f),
-                  "%s sends: %s" % (f, ", ".join(k for k, _ in sent)))
+        check_undeclared(r, label, acc, n, front_headers)
     else:
-        check(acc["interims"] >= 1, "%s: holdon sent 102s freely (%d, policy=%s)" % (label, acc["interims"], acc["policy"]))
-        fs = final_status(a)
-        if f == "nginx":
-            head = next((h for s, h in a["blocks"] if s == 102 and "nginx" in h.get("server", "")), None)
-            own_head = head is not None
-            hung = not (b["code"] == 200 and b["rc"] == 0)
-            r["breakage"] = "; ".join(x for x in (
-                "the 1st 102 carries nginx's own head (Server: %s, Connection: %s): taken as the final response, "
-                "the rest (%d more 102s, the 207) relayed as its body" % (head.get("server"), head.get("connection", "-"), n - 1)
-                if own_head else "",
-                "next request: %s" % next_cell(b) if hung else "") if x)
-            check(own_head or hung or fs != 207, "%s: breakage shows (102 taken as final / next request hangs)" % label,
-                  "status lines [%s], next %s" % (brief(a), next_cell(b)))
-        elif f == "varnish":
-            check(fs == 503, "%s: breakage shows (503)" % label, "status lines [%s]" % brief(a))
-            r["breakage"] = "503 (%s) after holdon's %d x 102; the client saw none" % (
-                next((h[":reason"] for s_, h in a["blocks"] if s_ == 503), ""), acc["interims"])
-        elif f == "apache":
-            check(fs == 502 and 1 <= n <= 10, "%s: breakage shows (502 after <= 10 interims: %d)" % (label, n),
-                  "status lines [%s]" % brief(a))
-            m = re.search(r"AH\d+: Too many \(\d+\) interim responses[^\n]*", r.get("front_log", ""))
-            check(m, "%s: Apache's error log says why" % label, "no 'Too many (N) interim responses' line")
-            r["breakage"] = "%d x 102 forwarded, then 502; Apache: %s" % (n, m.group(0) if m else "-")
-        elif f == "caddy":
-            check(fs == 502 and n == 5, "%s: breakage shows (502 after 5 interims: %d)" % (label, n),
-                  "status lines [%s]" % brief(a))
-            m = re.search(r"too many 1xx informational responses", r.get("front_log", ""))
-            check(m, "%s: Caddy's log says why (Go's 'too many 1xx informational responses')" % label)
-            r["breakage"] = "%d x 102 forwarded, then 502; Caddy logs: net/http: %s" % (n, m.group(0) if m else "-")
-        elif f == "trafficserver":
-            check(fs == 102 or (n >= 1 and 207 not in statuses(a)),
-                  "%s: breakage shows (102 taken as final, no 207)" % label,
-                  "status lines [%s], curl rc %d" % (brief(a), a["rc"]))
-            h102 = next((h for s_, h in a["blocks"] if s_ == 102), {})
-            r["breakage"] = ("the client got one 102 with ATS' own head (%s; Server: %s, Connection: %s) as the answer, "
-                             "then nothing until curl's --max-time (rc %d); holdon: %d x 102, then ATS closed (holdon status %s)"
-                             % (h102.get(":reason", "-"), h102.get("server", "-"), h102.get("connection", "-"), a["rc"], acc["interims"], acc["status"]))
+        check_control(r, label, acc, n)
+
+
+def check_direct(r, label, acc, n):
+    no_breakage(r, label)
+    check(n >= 10 and n == acc["interims"] and acc["policy"] == "allow:curl/",
+          "%s: %d x 102 reach curl, all of holdon's %d (policy=%s, want allow:curl/)"
+          % (label, n, acc["interims"], acc["policy"]))
+
+
+def check_declared(r, label, acc, n):
+    f, a = r["front"], r["req1"]
+    no_breakage(r, label)
+    if f in WITHHELD:
+        check(n == 0 and acc["interims"] == 0 and acc["policy"] == "front:%s" % f,
+              "%s: holdon sends no 1xx through %s (policy=front:%s interims=0), none reach the client"
+              % (label, f, f), "client saw %d x 102; holdon interims=%d policy=%s" % (n, acc["interims"], acc["policy"]))
+    else:
+        cap = FORWARDS[f]
+        hi = cap if cap else 100
+        lo = 1 if cap else 10  # uncapped: ~34 expected in 3.5 s at 100 ms; 10 leaves room for a loaded box
+        check(lo <= n <= hi and n == acc["interims"],
+              "%s: %d x 102 reach the client (want %d..%d, all of holdon's %d)" % (label, n, lo, hi, acc["interims"]),
+              "policy=%s" % acc["policy"])
+        t1 = first_102_at(a)
+        check(t1 is not None and t1 < 1.5, "%s: the 1st 102 reaches the client while the upstream works (%s s after the request)"
+              % (label, "%.2f" % t1 if t1 is not None else "-"))
+        if cap:
+            want = expected_stretched(cap)
+            check(abs(n - want) <= 1, "%s: holdon stretched the gap for the cap of %d: %d x 102 in %.1f s (want %d +- 1)"
+                  % (label, cap, n, DELAY_MS / 1000.0, want))
+
+
+def check_undeclared(r, label, acc, n, front_headers):
+    f = r["front"]
+    no_breakage(r, label)
+    check(n == 0 and acc["interims"] == 0 and acc["policy"].startswith("undeclared-proxy:"),
+          "%s: holdon sends no 1xx (policy=undeclared-proxy:..., interims=0), none reach the client" % label,
+          "client saw %d x 102; holdon interims=%d policy=%s" % (n, acc["interims"], acc["policy"]))
+    sent = front_headers.get(f)
+    if isinstance(sent, list) and acc["policy"].startswith("undeclared-proxy:"):
+        named = acc["policy"].split(":", 1)[1]
+        check(named.lower() in {k.lower() for k, _ in sent},
+              "%s: the header holdon names (%s) is one %s sends by default" % (label, named, f),
+              "%s sends: %s" % (f, ", ".join(k for k, _ in sent)))
+
+
+def check_control(r, label, acc, n):
+    """Holdon sent 102s freely through a front that breaks on them: the breakage must show."""
+    f, a, b = r["front"], r["req1"], r["req2"]
+    check(acc["interims"] >= 1, "%s: holdon sent 102s freely (%d, policy=%s)" % (label, acc["interims"], acc["policy"]))
+    fs = final_status(a)
+    if f == "nginx":
+        head = next((h for s, h in a["blocks"] if s == 102 and "nginx" in h.get("server", "")), None)
+        own_head = head is not None
+        hung = not (b["code"] == 200 and b["rc"] == 0)
+        r["breakage"] = "; ".join(x for x in (
+            "the 1st 102 carries nginx's own head (Server: %s, Connection: %s): taken as the final response, "
+            "the rest (%d more 102s, the 207) relayed as its body" % (head.get("server"), head.get("connection", "-"), n - 1)
+            if own_head else "",
+            "next request: %s" % next_cell(b) if hung else "") if x)
+        check(own_head or hung or fs != 207, "%s: breakage shows (102 taken as final / next request hangs)" % label,
+              "status lines [%s], next %s" % (brief(a), next_cell(b)))
+    elif f == "varnish":
+        check(fs == 503, "%s: breakage shows (503)" % label, "status lines [%s]" % brief(a))
+        r["breakage"] = "503 (%s) after holdon's %d x 102; the client saw none" % (
+            next((h[":reason"] for s_, h in a["blocks"] if s_ == 503), ""), acc["interims"])
+    elif f == "apache":
+        check(fs == 502 and 1 <= n <= 10, "%s: breakage shows (502 after <= 10 interims: %d)" % (label, n),
+              "status lines [%s]" % brief(a))
+        m = re.search(r"AH\d+: Too many \(\d+\) interim responses[^\n]*", r.get("front_log", ""))
+        check(m, "%s: Apache's error log says why" % label, "no 'Too many (N) interim responses' line")
+        r["breakage"] = "%d x 102 forwarded, then 502; Apache: %s" % (n, m.group(0) if m else "-")
+    elif f == "caddy":
+        check(fs == 502 and n == 5, "%s: breakage shows (502 after 5 interims: %d)" % (label, n),
+              "status lines [%s]" % brief(a))
+        m = re.search(r"too many 1xx informational responses", r.get("front_log", ""))
+        check(m, "%s: Caddy's log says why (Go's 'too many 1xx informational responses')" % label)
+        r["breakage"] = "%d x 102 forwarded, then 502; Caddy logs: net/http: %s" % (n, m.group(0) if m else "-")
+    elif f == "trafficserver":
+        check(fs == 102 or (n >= 1 and 207 not in statuses(a)),
+              "%s: breakage shows (102 taken as final, no 207)" % label,
+              "status lines [%s], curl rc %d" % (brief(a), a["rc"]))
+        h102 = next((h for s_, h in a["blocks"] if s_ == 102), {})
+        r["breakage"] = ("the client got one 102 with ATS' own head (%s; Server: %s, Connection: %s) as the answer, "
+                         "then nothing until curl's --max-time (rc %d); holdon: %d x 102, then ATS closed (holdon status %s)"
+                         % (h102.get(":reason", "-"), h102.get("server", "-"), h102.get("connection", "-"), a["rc"], acc["interims"], acc["status"]))
 
 
 def next_cell(b):

@@ -260,29 +260,8 @@ def matrix(results):
     return "\n".join(rows)
 
 
-def main():
-    ap = common.arg_parser(__doc__.split("\n")[0])
-    ap.set_defaults(holdon="/tmp/holdon-dev/holdon")
-    ap.add_argument("--only", default="", help="comma-separated fronts (default: all)")
-    ap.add_argument("--jobs", type=int, default=3, help="cases run in parallel (default 3)")
-    a = ap.parse_args()
-    t_start = time.monotonic()
-    names = [n for n in (a.only.split(",") if a.only else FRONTS) if n]
-    for n in names:
-        if n not in FRONTS:
-            raise SystemExit("unknown front %r (have: %s)" % (n, ", ".join(FRONTS)))
-    if not check(os.access(a.holdon, os.X_OK), "holdon binary %s is executable" % a.holdon):
-        return
-    if not shutil.which("curl"):
-        check(False, "curl is installed (scripts/deps.sh test)")
-        return
-    tmp = tempfile.mkdtemp(prefix="holdon-fm-")
-    try:
-        knows, why = holdon_knows_fronts(a.holdon, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("holdon %s: `fronts:` %s" % (a.holdon, "accepted" if knows else "REJECTED (%s)" % why), flush=True)
-
+def usable_fronts(names):
+    """The fronts of `names` whose binaries are installed (the others are skipped), with their versions."""
     fronts = []
     for n in names:
         f = FRONTS[n]
@@ -291,6 +270,12 @@ def main():
             print("front %s %s" % (n, f.version()), flush=True)
         else:
             skip("%s: no %s (scripts/deps.sh test installs it)" % (n, f.binary))
+    return fronts
+
+
+def run_all(a, fronts, knows):
+    """Every case, the baseline and the header probes, `a.jobs` at a time; (results in matrix
+    order with the baseline first, {front: headers it adds})."""
     setups = ("declared", "undeclared", "control")
     cases = [(f, s) for f in fronts for s in setups if s != "control" or f.name in BREAKING]
     # the longest cases first (a control that hangs until curl's --max-time), results in matrix order
@@ -316,7 +301,11 @@ def main():
         for c in left:
             c.stop()
         upstream.stop()
+    return results, front_headers
 
+
+def judge(results, front_headers):
+    """The checks of every case; a failed case's logs (every case's with E2E_VERBOSE) printed."""
     for r in results:
         failed = common._counts["failed"]
         try:
@@ -330,6 +319,9 @@ def main():
             if r.get("curl_err"):
                 tail = [l for l in r["curl_err"].split("\n") if "< X-Echo-Headers" not in l][-25:]
                 print("--- %s %s: curl -v (tail) ---\n%s" % (r["front"], r["setup"], "\n".join(tail)))
+
+
+def report(results, front_headers):
     print()
     print(matrix(results))
     print()
@@ -339,6 +331,35 @@ def main():
     print("Request headers each front adds (front -> slow_upstream directly, no holdon):")
     for f, hs in front_headers.items():
         print("  %s: %s" % (f, "; ".join("%s: %s" % (k, v[:70]) for k, v in hs) if isinstance(hs, list) else hs))
+
+
+def main():
+    ap = common.arg_parser(__doc__.split("\n")[0])
+    ap.set_defaults(holdon="/tmp/holdon-dev/holdon")
+    ap.add_argument("--only", default="", help="comma-separated fronts (default: all)")
+    ap.add_argument("--jobs", type=int, default=3, help="cases run in parallel (default 3)")
+    a = ap.parse_args()
+    t_start = time.monotonic()
+    names = [n for n in (a.only.split(",") if a.only else FRONTS) if n]
+    for n in names:
+        if n not in FRONTS:
+            raise SystemExit("unknown front %r (have: %s)" % (n, ", ".join(FRONTS)))
+    if not check(os.access(a.holdon, os.X_OK), "holdon binary %s is executable" % a.holdon):
+        return
+    if not shutil.which("curl"):
+        check(False, "curl is installed (scripts/deps.sh test)")
+        return
+    tmp = tempfile.mkdtemp(prefix="holdon-fm-")
+    try:
+        knows, why = holdon_knows_fronts(a.holdon, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("holdon %s: `fronts:` %s" % (a.holdon, "accepted" if knows else "REJECTED (%s)" % why), flush=True)
+
+    fronts = usable_fronts(names)
+    results, front_headers = run_all(a, fronts, knows)
+    judge(results, front_headers)
+    report(results, front_headers)
     print("total %.1fs" % (time.monotonic() - t_start), flush=True)
 
 

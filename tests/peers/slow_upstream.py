@@ -171,7 +171,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (ConnectionError, ValueError) as e:
             self.log_message('"%s" request body: %s', self.requestline, e)
             return self.hard_close()
+        interims = self.interims_and_delay()
+        if mode in ("close", "garbage"):
+            return self.misbehave_unanswered(mode)
+        self.send_final(mode, body_len, body_sha, interims, t0)
 
+    def interims_and_delay(self):
+        """Send the X-Interim 1xx, wait X-Delay-Ms (repeating the last interim every
+        X-Interim-Every-Ms); return the list of interim codes."""
         interims = [int(c) for c in self.opt("X-Interim", "").split(",") if c.strip()]
         if self.request_version == "HTTP/1.0":
             interims = []  # RFC 9110 15.2: no 1xx to an HTTP/1.0 client
@@ -186,21 +193,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.send_interim(interims[-1])
             else:
                 time.sleep(left)
+        return interims
 
+    def misbehave_unanswered(self, mode):
+        """X-Misbehave close / garbage: no HTTP answer at all, then close."""
         if mode == "close":
             self.log_message('"%s" misbehave=close', self.requestline)
             return self.hard_close()
-        if mode == "garbage":
-            self.send_raw(b"\x00\x01 THIS IS NOT HTTP \xff\xfe\r\n\r\n")
-            self.log_message('"%s" misbehave=garbage', self.requestline)
-            return self.hard_close()
+        self.send_raw(b"\x00\x01 THIS IS NOT HTTP \xff\xfe\r\n\r\n")
+        self.log_message('"%s" misbehave=garbage', self.requestline)
+        return self.hard_close()
 
-        method = self.command
-        status = self.iopt("X-Status", 207 if method == "PROPFIND" else 200)
-        size, body = self.opt("X-Body-Size"), None
+    def final_body(self, method, status, body_len, body_sha):
+        """(size, body, content type) of the final response; body None means `size` bytes of 'x'."""
+        size = self.opt("X-Body-Size")
         if size is not None:
-            size, ctype = max(0, int(size)), "application/octet-stream"
-        elif method == "PROPFIND" and status == 207:
+            return max(0, int(size)), None, "application/octet-stream"
+        if method == "PROPFIND" and status == 207:
             href = escape(urllib.parse.urlsplit(self.path).path)
             body = ('<?xml version="1.0" encoding="utf-8"?>\n<D:multistatus xmlns:D="DAV:">\n'
                     '<D:response><D:href>%s</D:href><D:propstat><D:prop><D:resourcetype/>'
@@ -211,19 +220,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = (json.dumps({"method": method, "target": self.path,
                                 "body_len": body_len, "body_sha256": body_sha}) + "\n").encode()
             ctype = "application/json"
-        if body is not None:
-            size = len(body)
-        no_body = method == "HEAD" or status in (204, 304)
+        return len(body), body, ctype
 
-        hdrs = [("Date", self.date_time_string()), ("Server", self.server_version),
+    def echo_headers(self, ctype, body_len, body_sha):
+        return [("Date", self.date_time_string()), ("Server", self.server_version),
                 ("Content-Type", ctype),
-                ("X-Echo-Method", method), ("X-Echo-Target", self.path),
+                ("X-Echo-Method", self.command), ("X-Echo-Target", self.path),
                 ("X-Echo-Headers", json.dumps(list(self.headers.items()))),
                 ("X-Echo-Body-Len", str(body_len)), ("X-Echo-Body-Sha256", body_sha),
                 ("X-Backend-Conn", "%d#%d" % (self.client_address[1], self.nreq))]
-        if mode == "huge-header":
-            hdrs.append(("X-Huge", "h" * self.iopt("X-Huge-Size", 65536)))
-        chunked = self.flag("X-Chunked") and not no_body and mode != "no-length"
+
+    def framing_headers(self, mode, status, size, chunked):
+        """Content-Length or Transfer-Encoding, and Connection: close; sets close_connection."""
+        hdrs = []
         if mode == "no-length":
             self.close_connection = True
         elif chunked:
@@ -234,6 +243,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
         if self.close_connection:
             hdrs.append(("Connection", "close"))
+        return hdrs
+
+    def send_final(self, mode, body_len, body_sha, interims, t0):
+        """The final response: head, body (whole, or half for X-Misbehave: partial), log line."""
+        method = self.command
+        status = self.iopt("X-Status", 207 if method == "PROPFIND" else 200)
+        size, body, ctype = self.final_body(method, status, body_len, body_sha)
+        no_body = method == "HEAD" or status in (204, 304)
+
+        hdrs = self.echo_headers(ctype, body_len, body_sha)
+        if mode == "huge-header":
+            hdrs.append(("X-Huge", "h" * self.iopt("X-Huge-Size", 65536)))
+        chunked = self.flag("X-Chunked") and not no_body and mode != "no-length"
+        hdrs += self.framing_headers(mode, status, size, chunked)
 
         head = "HTTP/1.1 %d %s\r\n" % (status, reason(status))
         head += "".join("%s: %s\r\n" % kv for kv in hdrs) + "\r\n"
