@@ -40,7 +40,9 @@ void response_relay::next_head() {
 void response_relay::do_read_head() {
   auto& up = x_.up();
   if (!up.socket.is_tls() && up.buffer.empty()) {
-    // Waiting for the upstream holds no buffer: readability first, then a read.
+    // Waiting for the upstream holds no buffer: readability first, then a read. After a 1xx
+    // (the upstream's 102 every second, for minutes) the block it came in goes back too.
+    up.buffer.release();
     up.socket.socket().async_wait(tcp::socket::wait_read,
                                   [self = x_.shared_from_this(), this](error_code ec) { on_readable(ec); });
     return;
@@ -100,6 +102,7 @@ void response_relay::on_head_bytes() {
   if (h.status >= 100 && h.status < 200) {
     if (h.status == 101) return x_.fail(502, "upstream switched protocols, which holdon does not proxy");
     x_.on_interim(h.status, h.reason, h.fields);
+    if (!x_.waiting()) return;  // the client's write failed: the exchange ended
     return next_head();
   }
   x_.on_final_head();
