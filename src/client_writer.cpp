@@ -9,29 +9,39 @@ namespace holdon {
 
 std::string_view client_writer::queued::bytes() const { return is_102 ? keepalive_102 : std::string_view(owned); }
 
+// Sends what it can at once to a plain TCP socket when nothing is queued or being written: a
+// 102 or an interim head nearly always fits the socket buffer, so there is no write operation
+// and no completion to run. Returns the bytes sent; npos: the write failed, the exchange ended.
+std::size_t client_writer::send_now(std::string_view bytes) {
+  auto& s = x_.client_stream();
+  if (writing_ || !queue_.empty() || s.is_tls()) return 0;
+  error_code ec;
+  auto n = s.socket().send(net::buffer(bytes.data(), bytes.size()), 0, ec);
+  if (!ec) x_.count_out(n);
+  if (!ec) return n;
+  if (ec == net::error::would_block || ec == net::error::try_again) return 0;
+  x_.abort("client write failed: " + ec.message());
+  return std::string_view::npos;
+}
+
 void client_writer::write(std::string bytes) {
+  auto n = send_now(bytes);
+  if (n == std::string_view::npos || n == bytes.size()) return;
+  bytes.erase(0, n);  // the rest, in order
   queue_.push_back({std::move(bytes), false});
   if (!writing_) do_write();
 }
 
-// Holdon's 102 straight to a plain TCP socket when nothing else is being written (it nearly
-// always fits in the socket buffer: no write operation, no completion to run).
 void client_writer::send_102() {
-  auto& s = x_.client_stream();
-  if (!writing_ && queue_.empty() && !s.is_tls()) {
-    error_code ec;
-    auto n = s.socket().send(net::buffer(keepalive_102.data(), keepalive_102.size()), 0, ec);
-    if (!ec) x_.count_out(n);
-    if (!ec && n == keepalive_102.size()) return;
-    if (!ec) return write(std::string(keepalive_102.substr(n)));  // the rest, in order
-    if (ec != net::error::would_block && ec != net::error::try_again)
-      return x_.abort("client write failed: " + ec.message());
-  }
-  queue_.push_back({{}, true});
+  auto n = send_now(keepalive_102);
+  if (n == std::string_view::npos || n == keepalive_102.size()) return;
+  if (n) queue_.push_back({std::string(keepalive_102.substr(n)), false});
+  else queue_.push_back({{}, true});
   if (!writing_) do_write();
 }
 
 void client_writer::after_drain(then t) {
+  if (x_.ended()) return;  // a write already failed
   then_ = t;
   if (!writing_ && queue_.empty()) run_then();
 }

@@ -86,7 +86,7 @@ void exchange::on_request_forwarded() {
 void exchange::on_interim(unsigned status, std::string_view reason, const header_fields& fields) {
   if (!interims_.may_forward(status)) return;
   writer_.write(interim_head(status, reason, fields));
-  interims_.forwarded();
+  if (!ended()) interims_.forwarded();
 }
 
 void exchange::on_final_head() {

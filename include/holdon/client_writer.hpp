@@ -1,6 +1,6 @@
-// client_writer: the only writer of bytes to the client before the final head: holdon's 102s
-// (straight onto a plain socket when nothing is queued: no write operation at all), forwarded
-// 1xx and the error responses holdon generates, in FIFO order, one write at a time. So a 102
+// client_writer: the only writer of bytes to the client before the final head: holdon's 102s,
+// forwarded 1xx and the error responses holdon generates (each straight onto a plain socket
+// when nothing is queued: no write operation at all), in FIFO order, one write at a time. So a 102
 // never lands inside other bytes. When the queue has drained it runs what the exchange asked
 // for next: relay the final response, or end the exchange. A part of the exchange (a value
 // member), on its worker's thread.
@@ -30,6 +30,7 @@ class client_writer {
     bool is_102;
     std::string_view bytes() const;
   };
+  std::size_t send_now(std::string_view bytes);
   void do_write();
   void on_write(error_code ec, std::size_t n);
   void run_then();
