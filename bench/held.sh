@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # held.sh - thousands of held slow DAV requests, in two modes, through holdon and its peers.
 #   bench/held.sh   (~6 x (ramp + HELD_DELAY_S); env HELD_CONNS=8000 HELD_DELAY_S=30
-#                    HELD_EVERY_MS=1000 HELD_ROUNDS=1; HOLDON_PREV=/path/holdon adds "prev")
+#                    HELD_EVERY_MS=1000 HELD_ROUNDS=1 HELD_TARGETS; HOLDON_PREV=/path/holdon adds "prev")
 # The upstream (bench/holdon_load upstream, one async thread) answers every request after
 # HELD_DELAY_S. The client (holdon_load held) opens HELD_CONNS connections, sends one PROPFIND
 # each (User-Agent cadaver/neon: on holdon's allow list) and records every 102's lateness
@@ -73,6 +73,7 @@ run_peer() {  # NAME KIND UPSTREAM_PORT
 }
 targets="holdon-own holdon-fwd haproxy-fwd nginx-hold"
 [ -z "$PREV" ] || targets="$targets prev-own prev-fwd"
+targets=${HELD_TARGETS:-$targets}  # a subset, e.g. HELD_TARGETS="holdon-fwd prev-fwd"
 for r in $(seq "$ROUNDS"); do
   echo "round $r" >&2
   for t in $targets; do
