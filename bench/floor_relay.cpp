@@ -116,7 +116,8 @@ ssize_t fill(direction& d, bool& failed) {
   return n;
 }
 
-// Moves what can move now; returns false when the connection failed.
+// Moves what can move now; returns false when the connection failed. Level-triggered: a
+// short read means the socket is drained for now, so no read is spent learning EAGAIN.
 bool pump(direction& d) {
   bool failed = false;
   while (!d.eof) {
@@ -127,6 +128,9 @@ bool pump(direction& d) {
       shutdown(d.dst, SHUT_WR);
     }
     if (n < 0) return !failed;
+    bool short_read = static_cast<size_t>(n) < (d.pipe_fd[0] >= 0 ? kPipe : kBuffer);
+    if (short_read && d.pending()) return flush(d, failed) || !failed;
+    if (short_read) return true;
   }
   return true;
 }
