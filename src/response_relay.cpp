@@ -63,10 +63,7 @@ void response_relay::on_readable(error_code ec) {
   auto [data, size] = up.buffer.prepare(1);
   // The head and what follows in the same few KiB: a larger body is better spliced than read.
   auto n = up.socket.socket().read_some(net::buffer(data, std::min(size, head_read)), ec);  // non-blocking
-  if (ec == net::error::would_block || ec == net::error::try_again) {
-    up.buffer.release();
-    return do_read_head();
-  }
+  if (ec == net::error::would_block || ec == net::error::try_again) return do_read_head();  // it gives the block back
   if (ec) return on_head_error(ec);
   up.buffer.commit(n);
   on_head_bytes();
