@@ -14,6 +14,8 @@
 #                 on FIRST_PORT..+5; sets $targets ("name:port ...", direct first)
 #   target_pids NAME PORT  the processes whose CPU time counts for a target ($origin_pids: direct)
 #   wait_port PORT, cpu_ticks PIDS..., median (stdin: one number a line)
+#   col FILE NAME N   the median of column N over FILE's rows whose first column is NAME
+#   ratio A B         A / B (0 when B is 0 or empty)
 HB=${HOLDON_BIN:-build/holdon}  # another build to measure, e.g. an older commit's
 # shellcheck disable=SC2034  # read by the scripts that source this file
 PREV=${HOLDON_PREV:-}           # a previous build to measure beside it, target "prev"
@@ -79,3 +81,5 @@ target_pids() {
 # User+system CPU time of the processes, in clock ticks (getconf CLK_TCK a second).
 cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo $t; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+col() { awk -v n="$2" -v c="$3" '$1 == n { print $c }' "$1" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > 0 ? a / b : 0) }'; }

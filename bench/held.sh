@@ -29,8 +29,12 @@ wait_port $W
 hz=$(getconf CLK_TCK)
 echo "machine: $(nproc) cores, $(uname -sr); $CONNS held requests, answered after ${DELAY}s, a 102 every ${EVERY}ms; $ROUNDS round(s)"
 
-rss_kib() { local t=0 p; for p in "$@"; do t=$((t + $(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"))); done; echo $t; }
-hwm_kib() { local t=0 p; for p in "$@"; do t=$((t + $(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status"))); done; echo $t; }
+# status_kib KEY PIDS...: the sum of a /proc/PID/status field (VmRSS, VmHWM) in KiB
+status_kib() {
+  local k=$1 t=0 p; shift
+  for p in "$@"; do t=$((t + $(awk -v k="$k:" '$1 == k { print $2 }' "/proc/$p/status"))); done
+  echo $t
+}
 
 # measure NAME PORT "PIDS...": one held run through the target; appends a result line
 # "NAME hwm_kib kib_per_exchange cpu_pct us_per_102 p50 p99 max early interims completed errors".
@@ -38,11 +42,11 @@ measure() {
   local name=$1 port=$2 procs=$3
   local base t0 c0 t1 c1 out rc=0
   # shellcheck disable=SC2086
-  base=$(rss_kib $procs); t0=$(date +%s.%N); c0=$(cpu_ticks $procs)
+  base=$(status_kib VmRSS $procs); t0=$(date +%s.%N); c0=$(cpu_ticks $procs)
   out=$(build/bench/holdon_load held --port "$port" --conns "$CONNS" --ramp-ms 4000 --timeout-s $((DELAY + 60)) \
     --first-ms "$EVERY" --every-ms "$EVERY") || rc=$?
   # shellcheck disable=SC2086
-  t1=$(date +%s.%N); c1=$(cpu_ticks $procs); hwm=$(hwm_kib $procs)
+  t1=$(date +%s.%N); c1=$(cpu_ticks $procs); hwm=$(status_kib VmHWM $procs)
   echo "  $name: $out" >&2
   [ $rc = 0 ] || echo "  ($name: the held client failed: exit $rc)" >&2
   echo "$name $hwm $base $((c1 - c0)) $t0 $t1 ${out%%$'\n'*}" | awk -v hz="$hz" -v conns="$CONNS" '
@@ -88,14 +92,15 @@ for r in $(seq "$ROUNDS"); do
   done
 done
 
-col() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$tmp/results" | median; }
+r=$tmp/results
 echo
 echo "own: holdon makes the 102s; fwd: the upstream makes them, the proxy forwards them; hold: no 102s"
 printf '%-12s %8s %9s %8s %9s %8s %8s %8s %8s %6s %8s %9s %6s\n' target RSS_MiB KiB/exch CPU_% CPUxhap us/102 \
   p50_ms p99_ms max_ms early 102s completed errors
-hc=$(col haproxy-fwd 4)
+hc=$(col "$r" haproxy-fwd 4)
 for t in $targets; do
-  printf '%-12s %8.1f %9s %8s %9.2f %8s %8s %8s %8s %6s %8s %9s %6s\n' "$t" "$(awk -v k="$(col $t 2)" 'BEGIN { print k / 1024 }')" \
-    "$(col $t 3)" "$(col $t 4)" "$(awk -v a="$(col $t 4)" -v b="$hc" 'BEGIN { print (b > 0 ? a / b : 0) }')" "$(col $t 5)" \
-    "$(col $t 6)" "$(col $t 7)" "$(col $t 8)" "$(col $t 9)" "$(col $t 10)" "$(col $t 11)" "$(col $t 12)"
+  printf '%-12s %8.1f %9s %8s %9.2f' "$t" "$(ratio "$(col "$r" "$t" 2)" 1024)" "$(col "$r" "$t" 3)" "$(col "$r" "$t" 4)" \
+    "$(ratio "$(col "$r" "$t" 4)" "$hc")"
+  for c in 5 6 7 8; do printf ' %8s' "$(col "$r" "$t" $c)"; done
+  printf ' %6s %8s %9s %6s\n' "$(col "$r" "$t" 9)" "$(col "$r" "$t" 10)" "$(col "$r" "$t" 11)" "$(col "$r" "$t" 12)"
 done

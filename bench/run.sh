@@ -51,12 +51,12 @@ for size in $SIZES; do
   echo
   echo "== $size responses"
   printf '%-11s %10s %9s %9s %8s %8s %12s %9s\n' target req/s p50_ms p99_ms xdirect xfloor cpu_us/req cpu_xhap
-  col() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$tmp/$size.txt" | median; }
-  d=$(col direct 2) f=$(col floor 2) hc=$(col haproxy 5)
+  r=$tmp/$size.txt
+  d=$(col "$r" direct 2) f=$(col "$r" floor 2) hc=$(col "$r" haproxy 5)
   for t in $targets; do
-    name=${t%%:*} rps=$(col "${t%%:*}" 2) cpu=$(col "${t%%:*}" 5)
-    printf '%-11s %10s %9s %9s %8.2f %8.2f %12s %9.2f\n' "$name" "$rps" "$(col "$name" 3)" "$(col "$name" 4)" \
-      "$(echo "$rps $d" | awk '{ print $1 / $2 }')" "$(echo "$rps $f" | awk '{ print $1 / $2 }')" "$cpu" \
-      "$(echo "$cpu $hc" | awk '{ print ($2 > 0 ? $1 / $2 : 0) }')"
+    name=${t%%:*}
+    rps=$(col "$r" "$name" 2) cpu=$(col "$r" "$name" 5)
+    printf '%-11s %10s %9s %9s %8.2f %8.2f %12s %9.2f\n' "$name" "$rps" "$(col "$r" "$name" 3)" "$(col "$r" "$name" 4)" \
+      "$(ratio "$rps" "$d")" "$(ratio "$rps" "$f")" "$cpu" "$(ratio "$cpu" "$hc")"
   done
 done

@@ -38,15 +38,15 @@ for r in $(seq "$ROUNDS"); do
     echo "${t%%:*} $put ${get% *} $(cpu_per_mib $((c1 - c0))) $(cpu_per_mib $((c2 - c1)))" >> "$tmp/results"
   done
 done
-col() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$tmp/results" | median; }
+r=$tmp/results
 printf '%-11s %9s %9s %8s %8s %8s %8s %11s %11s\n' target PUT_MB/s GET_MB/s PUTxhap GETxhap PUTxflr GETxflr PUT_cpu/MiB GET_cpu/MiB
-hput=$(col haproxy 2) hget=$(col haproxy 3) fput=$(col floor 2) fget=$(col floor 3)
+hput=$(col "$r" haproxy 2) hget=$(col "$r" haproxy 3) fput=$(col "$r" floor 2) fget=$(col "$r" floor 3)
 for t in $targets; do
-  n=${t%%:*} put=$(col "${t%%:*}" 2) get=$(col "${t%%:*}" 3)
-  printf '%-11s %9.0f %9.0f %8.2f %8.2f %8.2f %8.2f %9sus %9sus\n' "$n" "$(awk -v v="$put" 'BEGIN { print v / 1e6 }')" \
-    "$(awk -v v="$get" 'BEGIN { print v / 1e6 }')" "$(awk -v a="$put" -v b="$hput" 'BEGIN { print a / b }')" \
-    "$(awk -v a="$get" -v b="$hget" 'BEGIN { print a / b }')" "$(awk -v a="$put" -v b="$fput" 'BEGIN { print a / b }')" \
-    "$(awk -v a="$get" -v b="$fget" 'BEGIN { print a / b }')" "$(col "$n" 4)" "$(col "$n" 5)"
+  n=${t%%:*}
+  put=$(col "$r" "$n" 2) get=$(col "$r" "$n" 3)
+  printf '%-11s %9.0f %9.0f %8.2f %8.2f %8.2f %8.2f %9sus %9sus\n' "$n" "$(ratio "$put" 1e6)" "$(ratio "$get" 1e6)" \
+    "$(ratio "$put" "$hput")" "$(ratio "$get" "$hget")" "$(ratio "$put" "$fput")" "$(ratio "$get" "$fget")" \
+    "$(col "$r" "$n" 4)" "$(col "$r" "$n" 5)"
 done
 echo "holdon peak RSS (VmHWM): $(awk '/^VmHWM:/ { print $2 }' /proc/$hp/status) KiB"
 [ -z "$PREV" ] || echo "prev peak RSS (VmHWM): $(awk '/^VmHWM:/ { print $2 }' /proc/$vp/status) KiB"
