@@ -295,9 +295,8 @@ def start_rig(holdon, tmp, state):
                                                       "--quiet"], r"listening on http://127\.0\.0\.1:(\d+)")
     state["children"].append(rig["upstream"])
     for key, interim in (("auto", INTERIM_AUTO), ("control", INTERIM_CONTROL)):
-        cfg = os.path.join(tmp, "holdon-%s.yaml" % key)
-        with open(cfg, "w") as f:
-            f.write(HOLDON_CONFIG.format(port=rig["upstream"].port, interim=interim))
+        cfg = common.write_file(os.path.join(tmp, "holdon-%s.yaml" % key),
+                                HOLDON_CONFIG.format(port=rig["upstream"].port, interim=interim))
         rig[key] = start_child("holdon-" + key, [holdon, "-c", cfg], r"listening on http://127\.0\.0\.1:(\d+)")
         state["children"].append(rig[key])
     print("matrix_upstream :%d, holdon (auto) :%d, holdon (controls) :%d, %s" % (

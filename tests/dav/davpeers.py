@@ -175,10 +175,7 @@ def holdon_config(apache_port, interim="{mode: auto}", mount="", catch_all=True,
 
 def write_config(tmp, text, name="holdon"):
     """Writes text to tmp/NAME.yaml; returns the path."""
-    path = os.path.join(tmp, name + ".yaml")
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+    return common.write_file(os.path.join(tmp, name + ".yaml"), text)
 
 
 @dataclass

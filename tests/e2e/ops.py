@@ -59,9 +59,7 @@ def t_deploy_files(binary, tmp):
 
     docs = {d["kind"]: d for d in yaml.safe_load_all((docker / "k8s-sidecar.yaml").read_text())}
     check({"ConfigMap", "Deployment", "Service"} <= set(docs), "k8s: ConfigMap, Deployment, Service")
-    k8s_cfg = os.path.join(tmp, "k8s.yaml")
-    with open(k8s_cfg, "w") as f:
-        f.write(docs["ConfigMap"]["data"]["holdon.yaml"])
+    k8s_cfg = common.write_file(os.path.join(tmp, "k8s.yaml"), docs["ConfigMap"]["data"]["holdon.yaml"])
     p = subprocess.run([binary, "--check", "-c", k8s_cfg], capture_output=True, timeout=10)
     check(p.returncode == 0, "k8s: the ConfigMap's holdon.yaml passes holdon --check", p.stderr)
     pod = docs["Deployment"]["spec"]["template"]["spec"]

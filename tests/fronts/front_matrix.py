@@ -78,9 +78,7 @@ def holdon_yaml(upstream_port, mode, fronts_kind):
 
 
 def holdon_knows_fronts(binary, tmp):
-    path = os.path.join(tmp, "probe.yaml")
-    with open(path, "w") as f:
-        f.write(holdon_yaml(9, "auto", "nginx"))
+    path = common.write_file(os.path.join(tmp, "probe.yaml"), holdon_yaml(9, "auto", "nginx"))
     p = subprocess.run([binary, "--check", "-c", path], capture_output=True, timeout=10)
     return p.returncode == 0, (p.stdout + p.stderr).decode("utf-8", "replace").strip()
 
@@ -176,10 +174,8 @@ def run_case(binary, upstream_port, front, setup, knows_fronts):
     tmp = tempfile.mkdtemp(prefix="holdon-fm-%s-%s-" % (front.name if front else "none", setup))
     holdon = fp = None
     try:
-        cfg = os.path.join(tmp, "holdon.yaml")
         r["holdon_config"] = holdon_yaml(upstream_port, mode, kind)
-        with open(cfg, "w") as f:
-            f.write(r["holdon_config"])
+        cfg = common.write_file(os.path.join(tmp, "holdon.yaml"), r["holdon_config"])
         holdon = common.start_holdon(binary, cfg)
         track(holdon)
         port = holdon.port
