@@ -23,7 +23,7 @@ stream make_stream(tcp::socket s, net::ssl::context* tls) {
 }
 }  // namespace
 
-client_session::client_session(tcp::socket socket, worker& w, net::ssl::context* tls)
+client_session::client_session(tcp::socket socket, const tcp::endpoint& peer, worker& w, net::ssl::context* tls)
     : socket_(make_stream(std::move(socket), tls)),
       worker_(w),
       cfg_(w.cfg),
@@ -31,12 +31,11 @@ client_session::client_session(tcp::socket socket, worker& w, net::ssl::context*
       scheme_(tls ? "https" : "http") {
   worker_.stats.client_connections.fetch_add(1, std::memory_order_relaxed);
   index_ = worker_.add_session(this);
-  error_code ec;
-  auto ep = socket_.socket().remote_endpoint(ec);
-  client_ip_ = ec ? "unknown" : ep.address().to_string();
+  client_ip_ = peer.address().to_string();
   front_ = find_front(cfg_->fronts, client_ip_);
   via_[0] = "1.0 " + cfg_->via;
   via_[1] = "1.1 " + cfg_->via;
+  error_code ec;
   socket_.socket().set_option(tcp::no_delay(true), ec);
   if (!tls) socket_.socket().non_blocking(true, ec);  // a direct write of a 102 never blocks
 }
@@ -254,8 +253,7 @@ void client_session::close() {
   closed_ = true;
   clear_deadline();
   error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_send, ignored);
-  socket_.close(ignored);
+  socket_.close(ignored);  // sends the FIN itself: a shutdown first would be one more system call
 }
 
 }  // namespace holdon

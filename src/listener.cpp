@@ -69,7 +69,7 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-  acceptor_.async_accept(worker_.ioc, [self = shared_from_this()](error_code ec, tcp::socket s) {
+  acceptor_.async_accept(worker_.ioc, peer_, [self = shared_from_this()](error_code ec, tcp::socket s) {
     if (!self->acceptor_.is_open()) return;
     if (ec) {
       log(log_level::warn, "accept: " + ec.message());
@@ -84,7 +84,7 @@ void listener::do_accept() {
       refuse(std::move(s));
     } else {
       auto* ctx = self->tls_ ? &self->tls_->context() : nullptr;
-      std::make_shared<client_session>(std::move(s), self->worker_, ctx)->start();
+      std::make_shared<client_session>(std::move(s), self->peer_, self->worker_, ctx)->start();
     }
     self->do_accept();
   });

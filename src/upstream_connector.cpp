@@ -47,6 +47,7 @@ void upstream_connector::do_connect() {
   auto* tls = w.tls ? w.tls->upstreams[route_.upstream_index].get() : nullptr;
   up_ = tls ? std::make_unique<upstream_conn>(executor, tls->context(), w.buffers)
             : std::make_unique<upstream_conn>(executor, w.buffers);
+  options_set_ = false;
   up_->upstream = route_.upstream_index;
   up_->server = server_;
   const auto& ep = up.servers[up_->server];
@@ -55,7 +56,11 @@ void upstream_connector::do_connect() {
   error_code ec;
   auto addr = net::ip::make_address(ep.host, ec);
   if (!ec) {
-    up_->socket.socket().async_connect(tcp::endpoint(addr, ep.port), [self = x_.shared_from_this(), this, attempt](error_code e) {
+    tcp::endpoint to(addr, ep.port);
+    // Options before the connect: Asio's connect then finds the socket non-blocking already.
+    up_->socket.socket().open(to.protocol(), ec);
+    if (!ec) set_options();
+    up_->socket.socket().async_connect(to, [self = x_.shared_from_this(), this, attempt](error_code e) {
       if (attempt == attempt_) on_connect(e);
     });
     return;
@@ -79,10 +84,17 @@ void upstream_connector::on_resolved(error_code ec, tcp::resolver::results_type 
 void upstream_connector::on_connect(error_code ec) {
   if (!x_.waiting()) return;
   if (ec) return connect_failed(502, "upstream connect failed: " + ec.message());
-  up_->socket.socket().set_option(tcp::no_delay(true), ec);
+  if (!options_set_) set_options();  // a resolved name: the range connect opened the socket
   if (up_->socket.is_tls()) return do_handshake();
-  up_->socket.socket().non_blocking(true, ec);  // reads after a readability wait never block
   ready();
+}
+
+void upstream_connector::set_options() {
+  error_code ec;
+  up_->socket.socket().set_option(tcp::no_delay(true), ec);
+  // Plain TCP: reads after a readability wait never block.
+  if (!up_->socket.is_tls()) up_->socket.socket().non_blocking(true, ec);
+  options_set_ = true;
 }
 
 // Under the connect deadline: a server that accepts TCP but never finishes TLS is as

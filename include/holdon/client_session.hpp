@@ -25,8 +25,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
  public:
   using clock = std::chrono::steady_clock;
 
-  // `tls`: the listener's context; the session does the TLS handshake first.
-  client_session(tcp::socket socket, worker& w, net::ssl::context* tls = nullptr);
+  // `peer`: the client's address, as accept gave it. `tls`: the listener's context; the
+  // session does the TLS handshake first.
+  client_session(tcp::socket socket, const tcp::endpoint& peer, worker& w, net::ssl::context* tls = nullptr);
   ~client_session();
   void start();
   void on_drain();  // SIGTERM: close now unless an exchange is in flight (then after it)

@@ -25,6 +25,7 @@ class listener : public std::enable_shared_from_this<listener> {
   server_tls* tls_;
   tcp::acceptor acceptor_;
   net::steady_timer backoff_;  // EMFILE and friends: pause instead of spinning
+  tcp::endpoint peer_;         // filled by the accept under way (one at a time): no getpeername
 };
 
 }  // namespace holdon

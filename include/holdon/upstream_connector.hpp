@@ -43,6 +43,7 @@ class upstream_connector {
   void do_connect();
   void on_resolved(error_code ec, tcp::resolver::results_type r);
   void on_connect(error_code ec);
+  void set_options();  // no delay; non-blocking for plain TCP
   void do_handshake();
   void ready();
 
@@ -58,6 +59,7 @@ class upstream_connector {
   bool reused_ = false;             // leased from the pool: may be stale, retried once
   bool resendable_ = false;
   bool broken_ = false;
+  bool options_set_ = false;        // on the connection being connected
 };
 
 }  // namespace holdon
