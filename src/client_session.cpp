@@ -71,7 +71,8 @@ void client_session::on_tick(clock::time_point now) {
     clear_deadline();
     return close();  // cancels the pending read or wait: the client gets no response
   }
-  if (current_) current_->on_tick(now);
+  if (current_) return current_->on_tick(now);
+  eager_.on_tick(socket_.socket());  // idle since the last tick: wait without a buffer
 }
 
 void client_session::do_wait_request() {
@@ -89,12 +90,29 @@ void client_session::do_wait_request() {
     });
     return;
   }
-  // A wait, not a read: an idle connection holds no buffer.
+  // Plain TCP, the request just answered was read dry: an eager read (no system call to arm
+  // it), demoted by the next tick; or, when the pool lends no block, a wait.
+  auto read = [self = shared_from_this()](error_code ec, std::size_t n) { self->on_idle_read(ec, n); };
+  if (eager_.start(socket_.socket(), in_, buffer_pool::small, std::move(read))) return;
+  wait_request();
+}
+
+// A wait, not a read: an idle connection holds no buffer.
+void client_session::wait_request() {
+  in_.release();
   socket_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
     if (self->closed_) return;
     if (ec) return self->close();
     self->do_read_head();
   });
+}
+
+void client_session::on_idle_read(error_code ec, std::size_t n) {
+  if (closed_) return;
+  if (eager_.demoted(ec)) return wait_request();  // idle past a tick: the block goes back
+  if (ec) return close();
+  in_.commit(n);
+  do_read_head();
 }
 
 void client_session::do_read_head() {
@@ -239,7 +257,6 @@ void client_session::end_request() {
 void client_session::next_request() {
   end_request();
   if (!in_.empty()) return do_read_head();  // pipelined
-  in_.release();
   do_wait_request();
 }
 

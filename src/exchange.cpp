@@ -197,6 +197,7 @@ void exchange::on_tick(clock::time_point now) {
   // Waiting for the upstream: from now on a client that leaves must be noticed, and the
   // next 102 armed when it is near.
   s_->start_watch();
+  response_.on_tick();  // an eager read still pending gives its block back
   interims_.on_tick(now);
 }
 

@@ -98,6 +98,8 @@ constexpr plain_metric plain_metrics[] = {
      member<&metrics::upstream_retries>},
     {"holdon_upstream_pooled_connections", "gauge", "Idle keep-alive upstream connections in the pools.",
      member<&metrics::upstream_pooled>},
+    {"holdon_read_buffer_bytes", "gauge", "Bytes of read buffers held by connections (idle and waiting ones hold none).",
+     member<&metrics::read_buffer_bytes>},
     {"holdon_undeclared_proxy_requests_total", "counter",
      "Requests that carried proxy fields from a peer not declared under fronts (sent no 1xx).",
      member<&metrics::undeclared_proxy_requests>},

@@ -40,8 +40,14 @@ void response_relay::next_head() {
 void response_relay::do_read_head() {
   auto& up = x_.up();
   if (!up.socket.is_tls() && up.buffer.empty()) {
-    // Waiting for the upstream holds no buffer: readability first, then a read. After a 1xx
-    // (the upstream's 102 every second, for minutes) the block it came in goes back too.
+    // The first wait on a reused connection, read dry by its last response: an eager read (no
+    // system call to arm it), demoted by the next tick.
+    bool first = first_wait_;
+    first_wait_ = false;
+    auto read = [self = x_.shared_from_this(), this](error_code ec, std::size_t n) { on_eager_read(ec, n); };
+    if (first && up.requests > 1 && eager_.start(up.socket.socket(), up.buffer, head_read, std::move(read))) return;
+    // Otherwise waiting for the upstream holds no buffer: readability first, then a read. After
+    // a 1xx (the upstream's 102 every second, for minutes) the block it came in goes back too.
     up.buffer.release();
     up.socket.socket().async_wait(tcp::socket::wait_read,
                                   [self = x_.shared_from_this(), this](error_code ec) { on_readable(ec); });
@@ -66,6 +72,16 @@ void response_relay::on_readable(error_code ec) {
   if (ec == net::error::would_block || ec == net::error::try_again) return do_read_head();  // it gives the block back
   if (ec) return on_head_error(ec);
   up.buffer.commit(n);
+  on_head_bytes();
+}
+
+void response_relay::on_tick() { eager_.on_tick(x_.up().socket.socket()); }
+
+void response_relay::on_eager_read(error_code ec, std::size_t n) {
+  if (!x_.waiting()) return;
+  if (eager_.demoted(ec)) return do_read_head();  // gives the block back and waits
+  if (ec) return on_head_error(ec);
+  x_.up().buffer.commit(n);
   on_head_bytes();
 }
 

@@ -37,6 +37,7 @@ worker::worker(std::shared_ptr<const config> c, metrics& m)
     : ioc(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
       keepalives(ioc),
       cfg(std::move(c)),
+      buffers(64, &m.read_buffer_bytes),
       pool(cfg->upstreams.size(), 256, &m.upstream_pooled),
       stats(m),
       balance(cfg->upstreams),

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "holdon/eager_read.hpp"
 #include "holdon/front.hpp"
 #include "holdon/http_head.hpp"
 #include "holdon/io_buffer.hpp"
@@ -61,6 +62,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   void do_handshake();
   void do_wait_request();  // keep-alive: idle timeout until the next request's first byte
+  void wait_request();     // for readability, holding no buffer
+  void on_idle_read(error_code ec, std::size_t n);
   void do_read_head();     // header timeout from now
   void on_head_bytes();    // what is buffered: a complete head, more to read, or refused
   void read_more_head();
@@ -78,6 +81,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   worker& worker_;
   std::shared_ptr<const config> cfg_;  // snapshot for this connection's lifetime
   io_buffer in_;                       // read from the client, not yet parsed or relayed
+  eager_read eager_;                   // the next request's read, while it may be armed for free
   std::unique_ptr<request_scratch> req_;  // while a request is under way (from the worker)
   std::optional<request_parser> parser_;  // its views point into req_->head_raw
   clock::time_point deadline_{};  // header or idle timeout; none while an exchange runs

@@ -3,7 +3,9 @@
 // empty and released, so idle and waiting connections hold no buffer at all, and a busy
 // worker allocates none per request. Used on one worker thread only.
 #pragma once
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 #include <utility>
@@ -15,12 +17,20 @@ class buffer_pool {
  public:
   static constexpr std::size_t small = 16 * 1024;  // heads and small bodies
   static constexpr std::size_t large = 64 * 1024;  // relaying a body
-  explicit buffer_pool(std::size_t keep_per_size = 64) : keep_(keep_per_size) {}
+  static constexpr std::size_t max_eager = 128;    // blocks lent to eager reads at once (2 MiB)
+  // `held`, if given, tracks the bytes of the blocks handed out and not yet given back (/metrics).
+  explicit buffer_pool(std::size_t keep_per_size = 64, std::atomic<std::int64_t>* held = nullptr)
+      : keep_(keep_per_size), held_(held) {}
   std::unique_ptr<char[]> get(std::size_t size);  // size: small, large or any other
   void put(std::unique_ptr<char[]> block, std::size_t size);
+  // Eager reads (eager_read.hpp) hold a block while they wait: at most max_eager at once.
+  bool lend_eager() { return eager_ < max_eager && ++eager_; }
+  void end_eager() { --eager_; }
 
  private:
   std::size_t keep_;
+  std::atomic<std::int64_t>* held_;
+  std::size_t eager_ = 0;
   std::vector<std::unique_ptr<char[]>> free_small_, free_large_;
 };
 
@@ -35,6 +45,7 @@ class io_buffer {
   std::size_t size() const { return end_ - begin_; }
   bool empty() const { return begin_ == end_; }
   std::size_t capacity() const { return cap_; }
+  buffer_pool& pool() { return *pool_; }
 
   // Room for at least `min` more bytes at the end, in a block of at least `block_size` (the
   // readable bytes move to the front, or into a larger block). Returns where to read to and

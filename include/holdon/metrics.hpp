@@ -33,6 +33,7 @@ struct metrics {
   std::atomic<std::int64_t> client_connections{0};
   std::atomic<std::uint64_t> exchanges_failed{0};  // ended with an error (logged with error=...)
   std::atomic<std::int64_t> upstream_pooled{0};  // idle keep-alive connections in all pools
+  std::atomic<std::int64_t> read_buffer_bytes{0};  // read blocks held by connections (not the free pools)
   std::atomic<std::uint64_t> undeclared_proxy_requests{0};  // proxied, from an undeclared peer: no 1xx
   std::atomic<std::int64_t> undeclared_proxy_warned_at{0};   // steady seconds of the last warning
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "holdon/eager_read.hpp"
 #include "holdon/href_rewriter.hpp"
 #include "holdon/http_head.hpp"
 #include "holdon/net.hpp"
@@ -28,6 +29,7 @@ class response_relay {
   ~response_relay() { release(); }
   void release();        // the parser's storage back to the scratch (before it goes back to the worker)
   void next_head();      // from what is buffered, else read
+  void on_tick();        // the request is forwarded (nothing else pending upstream): demotes an eager read
   unsigned final_head();  // builds the client's head; its status
   void start();          // the writer has drained: head and body to the client
   bool started() const { return started_; }   // any response byte parsed
@@ -41,6 +43,7 @@ class response_relay {
  private:
   void do_read_head();
   void on_readable(error_code ec);
+  void on_eager_read(error_code ec, std::size_t n);
   void on_head_error(error_code ec);
   void on_head_bytes();
   void map_fields(const prefix_mount& m);
@@ -63,6 +66,8 @@ class response_relay {
   std::optional<href_rewriter> hrefs_;   // XML body on a prefix-mounted route: hrefs mapped
   std::string rewritten_;                // hrefs_' output for the chunk being written
   response_plan plan_;
+  eager_read eager_;       // the response's first read on a reused connection
+  bool first_wait_ = true;
   bool head_written_ = false;
   bool started_ = false;
 };

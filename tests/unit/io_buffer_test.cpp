@@ -2,6 +2,7 @@
 // ticker's period (worker.hpp).
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cstring>
 #include <string>
 
@@ -56,6 +57,24 @@ TEST_CASE("io_buffer: a head longer than a block grows it geometrically, keeping
   }
   CHECK(b.data() == all);
   CHECK(b.capacity() >= all.size());
+}
+
+TEST_CASE("buffer_pool: counts the bytes held by buffers, and lends at most max_eager blocks to eager reads") {
+  std::atomic<std::int64_t> held{0};
+  buffer_pool pool(64, &held);
+  {
+    io_buffer a(pool), b(pool);
+    a.prepare(1);
+    b.prepare(1, buffer_pool::large);
+    CHECK(held.load() == static_cast<std::int64_t>(buffer_pool::small + buffer_pool::large));
+    a.release();  // empty: back to the pool
+    CHECK(held.load() == static_cast<std::int64_t>(buffer_pool::large));
+  }
+  CHECK(held.load() == 0);  // a destroyed buffer gives its block back too
+  for (std::size_t i = 0; i < buffer_pool::max_eager; ++i) REQUIRE(pool.lend_eager());
+  CHECK_FALSE(pool.lend_eager());  // the budget is spent: the caller waits instead
+  pool.end_eager();
+  CHECK(pool.lend_eager());
 }
 
 TEST_CASE("worker: the ticker's period is a quarter of the shortest duration, within 5..250 ms") {
