@@ -31,8 +31,7 @@ std::string errno_text() { return std::strerror(errno); }
 exchange::exchange(std::shared_ptr<client_session> s, const route_config& route, interim_decision d)
     : s_(std::move(s)),
       route_(route),
-      policy_(std::move(d)),
-      scratch_(s_->home().exchange_scratches.get()) {
+      policy_(std::move(d)) {
   s_->home().stats.exchanges.fetch_add(1, std::memory_order_relaxed);
   s_->home().stats.exchanges_in_flight.fetch_add(1, std::memory_order_relaxed);
 }
@@ -41,7 +40,6 @@ exchange::~exchange() {
   s_->forget(this);
   s_->home().stats.exchanges_in_flight.fetch_sub(1, std::memory_order_relaxed);
   response_.release();
-  s_->home().exchange_scratches.put(std::move(scratch_));
 }
 
 // ---------------------------------------------------------------- the request
@@ -75,6 +73,8 @@ void exchange::on_request_forwarded() {
   request_phase_ = request_phase::forwarded;
   forwarded_at_ = clock::now();
   s_->input().release();  // a request waiting for its response holds no read buffer
+  // Nor the head it was sent with, unless a stale pooled connection may make it send it again.
+  if (!upstream_.may_retry()) request_.release();
   if (!waiting()) return;
   set_deadline(route_.timeouts.upstream_response, deadline_kind::response);
   interims_.start(forwarded_at_);
@@ -83,13 +83,19 @@ void exchange::on_request_forwarded() {
 // ---------------------------------------------------------------- upcalls of the response relay
 
 // An upstream 1xx: the scheduler says whether it may go, the writer sends it.
+void exchange::response_begun() {
+  if (request_phase_ == request_phase::forwarded) request_.release();
+}
+
 void exchange::on_interim(unsigned status, std::string_view reason, const header_fields& fields) {
+  response_begun();
   if (!interims_.may_forward(status)) return;
   writer_.write(interim_head(status, reason, fields));
   if (!ended()) interims_.forwarded();
 }
 
 void exchange::on_final_head() {
+  response_begun();
   commit();
   final_at_ = clock::now();
   status_ = response_.final_head();

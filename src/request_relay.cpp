@@ -21,21 +21,28 @@ bool idempotent(std::string_view method) {
 }
 }  // namespace
 
-request_relay::request_relay(exchange& x, const route_config& route, exchange_scratch& scratch)
-    : x_(x), route_(route), fields_(scratch.up_fields), head_(scratch.up_head), out_(scratch.up_out) {}
+request_relay::request_relay(exchange& x, const route_config& route) : x_(x), route_(route) {}
+
+request_relay::~request_relay() { release(); }
+
+void request_relay::release() {
+  if (scratch_) x_.home().upstream_requests.put(std::move(scratch_));
+}
 
 void request_relay::prepare() {
+  scratch_ = x_.home().upstream_requests.get();
   auto& s = x_.session();
+  auto& fields = scratch_->fields;
   auto& p = s.request();
   const auto& req = p.head();
   framing_ = {req.method == "HEAD", !p.is_done(), p.chunked()};
-  fields_.assign(req.fields);
-  rewrite_request_headers(fields_, {s.peer_ip(), s.scheme(), req.version, s.config_in_use()->via, s.via_value(req.version),
+  fields.assign(req.fields);
+  rewrite_request_headers(fields, {s.peer_ip(), s.scheme(), req.version, s.config_in_use()->via, s.via_value(req.version),
                                     s.trusts_forwarded()});
-  if (framing_.chunked) fields_.insert("Transfer-Encoding", "chunked");
-  if (fields_.find(field_kind::host) == fields_.end()) {  // HTTP/1.0 without Host
+  if (framing_.chunked) fields.insert("Transfer-Encoding", "chunked");
+  if (fields.find(field_kind::host) == fields.end()) {  // HTTP/1.0 without Host
     const auto& up = s.config_in_use()->upstreams[route_.upstream_index];
-    fields_.set("Host", fields_.own(up.servers.front().text()));
+    fields.set("Host", fields.own(up.servers.front().text()));
   }
 }
 
@@ -47,26 +54,28 @@ bool request_relay::resendable() const {
 // failed connect moved the exchange to another server.
 void request_relay::write_head() {
   auto& s = x_.session();
+  auto& fields = scratch_->fields;
+  auto& head = scratch_->head;
   const auto& req = s.request().head();
   auto m = mount_of(route_);
   if (m.active()) {
     const auto& up = s.config_in_use()->upstreams[route_.upstream_index];
     auto authority = up.servers[x_.upstream_server()].text();
     map_request_fields(m, {req.fields["Host"], authority, s.scheme(), up.tls.enabled ? "https" : "http"}, req.fields,
-                       fields_);
+                       fields);
   }
-  head_.clear();
+  head.clear();
   if (!m.active() && !req.target.empty() && req.target.front() == '/')
-    write_request_head(head_, req.method, req.target, fields_);
+    write_request_head(head, req.method, req.target, fields);
   else
-    write_request_head(head_, req.method, path_to_upstream(m, target_path(req.target)), fields_);
+    write_request_head(head, req.method, path_to_upstream(m, target_path(req.target)), fields);
 }
 
 void request_relay::send_head() {
   x_.touch_body(exchange::leg::up);
   // With a body the head goes alone first: the upstream may answer 100 Continue before the
   // client sends a byte.
-  net::async_write(x_.up().socket, net::buffer(head_),
+  net::async_write(x_.up().socket, net::buffer(scratch_->head),
                    [self = x_.shared_from_this(), this](error_code ec, std::size_t) { on_send_head(ec); });
 }
 
@@ -107,11 +116,12 @@ void request_relay::pump_body() {
     return;
   }
   x_.count_in(p.body_bytes());
-  out_.clear();
-  if (framing_.chunked) add_chunked(out_, chunk_size_, p.body(), last);
-  else add_plain(out_, p.body());
+  auto& out = scratch_->out;
+  out.clear();
+  if (framing_.chunked) add_chunked(out, chunk_size_, p.body(), last);
+  else add_plain(out, p.body());
   out_consumed_ = used;
-  net::async_write(x_.up().socket, std::span<const net::const_buffer>(out_),
+  net::async_write(x_.up().socket, std::span<const net::const_buffer>(out),
                    [self = x_.shared_from_this(), this](error_code ec, std::size_t) { on_write_body(ec); });
 }
 

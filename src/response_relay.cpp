@@ -16,18 +16,12 @@ namespace {
 constexpr std::size_t head_read = 4096;
 }  // namespace
 
-response_relay::response_relay(exchange& x, const route_config& route, exchange_scratch& scratch)
-    : x_(x),
-      route_(route),
-      scratch_(scratch),
-      raw_(scratch.response_raw),
-      client_fields_(scratch.client_fields),
-      client_head_(scratch.client_head),
-      out_(scratch.out) {}
+response_relay::response_relay(exchange& x, const route_config& route) : x_(x), route_(route) {}
 
 void response_relay::release() {
-  if (rp_) rp_->give_back(scratch_.response_fields, scratch_.response_body);
+  if (rp_) rp_->give_back(scratch_->response_fields, scratch_->response_body);
   rp_.reset();
+  if (scratch_) x_.home().responses.put(std::move(scratch_));
 }
 
 // ---------------------------------------------------------------- heads
@@ -101,14 +95,15 @@ void response_relay::on_head_bytes() {
   if (end == std::string_view::npos ? data.size() > max : end + 4 > max)
     return x_.fail(502, "upstream response header too large");
   if (end == std::string_view::npos) return do_read_head();
-  raw_.assign(data.data(), end + 4);
+  if (!scratch_) scratch_ = x_.home().responses.get();  // the first head: from now on it is needed
+  raw().assign(data.data(), end + 4);
   in.consume(end + 4);
-  if (rp_) rp_->give_back(scratch_.response_fields, scratch_.response_body);  // after a 1xx
-  rp_.emplace(std::move(scratch_.response_fields), std::move(scratch_.response_body));
+  if (rp_) rp_->give_back(scratch_->response_fields, scratch_->response_body);  // after a 1xx
+  rp_.emplace(std::move(scratch_->response_fields), std::move(scratch_->response_body));
   rp_->body_limit(std::nullopt);
   if (x_.request_facts().head) rp_->skip(true);
   error_code ec;
-  rp_->parse_head(raw_, ec);
+  rp_->parse_head(raw(), ec);
   if (ec) return x_.fail(502, "bad upstream response: " + ec.message());
   started_ = true;
   const auto& h = rp_->head();
@@ -128,18 +123,18 @@ unsigned response_relay::final_head() {
   auto& s = x_.session();
   const auto& ures = rp_->head();
   unsigned client_version = s.request().head().version;
-  client_fields_.assign(ures.fields);
-  rewrite_response_headers(client_fields_, {{}, "http", ures.version, s.config_in_use()->via, s.via_value(ures.version)});
+  client_fields().assign(ures.fields);
+  rewrite_response_headers(client_fields(), {{}, "http", ures.version, s.config_in_use()->via, s.via_value(ures.version)});
   if (auto m = mount_of(route_); m.active()) map_fields(m);
   if (without_body(ures.status, head_request)) hrefs_.reset();
-  if (hrefs_) client_fields_.erase("Content-Length");  // hrefs change the length: re-framed
+  if (hrefs_) client_fields().erase("Content-Length");  // hrefs change the length: re-framed
   plan_ = plan_response({ures.status, head_request, rp_->content_length().has_value() && !hrefs_, rp_->chunked(),
                          client_version, s.may_keep_alive()});
-  if (plan_.chunk_out) client_fields_.insert("Transfer-Encoding", "chunked");
-  if (plan_.connection == response_plan::connection_field::close) client_fields_.insert("Connection", "close");
-  else if (plan_.connection == response_plan::connection_field::keep_alive) client_fields_.set("Connection", "keep-alive");
-  client_head_.clear();
-  write_response_head(client_head_, ures.status, ures.reason, client_fields_);
+  if (plan_.chunk_out) client_fields().insert("Transfer-Encoding", "chunked");
+  if (plan_.connection == response_plan::connection_field::close) client_fields().insert("Connection", "close");
+  else if (plan_.connection == response_plan::connection_field::keep_alive) client_fields().set("Connection", "keep-alive");
+  client_head().clear();
+  write_response_head(client_head(), ures.status, ures.reason, client_fields());
   return ures.status;
 }
 
@@ -151,7 +146,7 @@ void response_relay::map_fields(const prefix_mount& m) {
   auto authority = up.servers[x_.up().server].text();
   std::string_view client_scheme = s.scheme(), up_scheme = up.tls.enabled ? "https" : "http";
   std::string host(s.request().head().fields["Host"]);
-  if (!map_response_fields(m, {host, authority, client_scheme, up_scheme}, client_fields_)) return;
+  if (!map_response_fields(m, {host, authority, client_scheme, up_scheme}, client_fields())) return;
   hrefs_.emplace([m, host, authority, client_scheme, up_scheme](std::string_view href) {
     return url_to_public(m, href, host, authority, client_scheme, up_scheme);
   });
@@ -162,7 +157,7 @@ void response_relay::map_fields(const prefix_mount& m) {
 void response_relay::start() {
   x_.touch_body(exchange::leg::down);
   if (!plan_.no_body) return pump();
-  net::async_write(x_.client_stream(), net::buffer(client_head_),
+  net::async_write(x_.client_stream(), net::buffer(client_head()),
                    [self = x_.shared_from_this(), this](error_code ec, std::size_t n) {
                      x_.count_out(n);
                      if (x_.ended()) return;
@@ -183,32 +178,32 @@ void response_relay::pump() {
     if (ec) return x_.abort("upstream failed mid-body: " + ec.message());
   }
   bool last = rp_->is_done();
-  out_.clear();
-  if (!head_written_) out_.push_back(net::buffer(client_head_));
+  out().clear();
+  if (!head_written_) out().push_back(net::buffer(client_head()));
   frame_body(rp_->body(), last);
-  if (out_.empty()) {
+  if (out().empty()) {
     in.consume(used);
     if (last) return x_.finish(plan_.keep_alive);
     return do_read_body();
   }
   out_consumed_ = used;
   x_.touch_body(exchange::leg::down);
-  net::async_write(x_.client_stream(), std::span<const net::const_buffer>(out_),
+  net::async_write(x_.client_stream(), std::span<const net::const_buffer>(out()),
                    [self = x_.shared_from_this(), this](error_code ec, std::size_t n) { on_write(ec, n); });
 }
 
 void response_relay::frame_body(const std::vector<std::string_view>& body, bool last) {
   if (!hrefs_) {
-    if (plan_.chunk_out) return add_chunked(out_, chunk_size_, body, last);
-    return add_plain(out_, body);
+    if (plan_.chunk_out) return add_chunked(out(), chunk_size_, body, last);
+    return add_plain(out(), body);
   }
   rewritten_.clear();
   for (auto b : body) hrefs_->feed(b, rewritten_);
   if (last) hrefs_->finish(rewritten_);
   std::vector<std::string_view> one;
   if (!rewritten_.empty()) one.push_back(rewritten_);
-  if (plan_.chunk_out) return add_chunked(out_, chunk_size_, one, last);
-  add_plain(out_, one);
+  if (plan_.chunk_out) return add_chunked(out(), chunk_size_, one, last);
+  add_plain(out(), one);
 }
 
 void response_relay::do_read_body() {

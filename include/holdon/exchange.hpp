@@ -24,7 +24,6 @@
 #include "holdon/net.hpp"
 #include "holdon/request_relay.hpp"
 #include "holdon/response_relay.hpp"
-#include "holdon/scratch.hpp"
 #include "holdon/splice.hpp"
 #include "holdon/upstream_connector.hpp"
 
@@ -86,6 +85,7 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
   enum class phase { waiting, answering, ended };
   enum class request_phase { sending_head, sending_body, forwarded };
   void commit();
+  void response_begun();  // a response head: the request can no longer be resent
 
   // timers
   void set_deadline(clock::duration d, deadline_kind k);
@@ -109,9 +109,8 @@ class exchange : public std::enable_shared_from_this<exchange>, public wheel_cli
 
   upstream_connector upstream_{*this, route_};  // the upstream connection: pick, lease, connect, pool
 
-  std::unique_ptr<exchange_scratch> scratch_;  // from the worker, given back by the destructor
-  request_relay request_{*this, route_, *scratch_};    // client -> upstream: head, then the body
-  response_relay response_{*this, route_, *scratch_};  // upstream -> client: heads, then the body
+  request_relay request_{*this, route_};    // client -> upstream: head, then the body
+  response_relay response_{*this, route_};  // upstream -> client: heads, then the body
   splice_leg spliced_down_, spliced_up_;  // spliced bodies (a pipe while one runs)
 
   clock::time_point deadline_{};

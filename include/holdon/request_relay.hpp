@@ -6,6 +6,7 @@
 // chunked; large plain bodies it hands to the exchange's splice. It tells the exchange when
 // the whole request is forwarded. A part of the exchange (a value member), on its worker's thread.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,10 @@ class request_relay {
     bool chunked = false; // it came chunked, so it goes up chunked
   };
 
-  request_relay(exchange& x, const route_config& route, exchange_scratch& scratch);
+  request_relay(exchange& x, const route_config& route);
+  ~request_relay();
   void prepare();            // the fields for the upstream, from the parsed request
+  void release();            // forwarded, and never to be sent again: the scratch goes back
   const framing& facts() const { return framing_; }
   void write_head();         // for the server chosen (again after a failed connect)
   void send_head();          // the connection is ready
@@ -42,9 +45,9 @@ class request_relay {
   exchange& x_;
   const route_config& route_;
   framing framing_;
-  header_fields& fields_;               // the request's fields as the upstream gets them
-  std::string& head_;                   // the head for the upstream, written once (again on a retry)
-  std::vector<net::const_buffer>& out_;  // gather list of the body write under way
+  // The request's fields as the upstream gets them, its head (written once, sent again on a
+  // retry) and the gather list of the body write under way; from prepare() to release().
+  std::unique_ptr<upstream_request_scratch> scratch_;
   std::size_t out_consumed_ = 0;         // client read-buffer bytes that write covers
   char chunk_size_[20];
 };

@@ -6,6 +6,7 @@
 // the head in the same write as the first body bytes. A part of the exchange (a value member,
 // on its worker's thread); large plain bodies it hands to the exchange's splice.
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,9 +26,9 @@ struct route_config;
 
 class response_relay {
  public:
-  response_relay(exchange& x, const route_config& route, exchange_scratch& scratch);
+  response_relay(exchange& x, const route_config& route);
   ~response_relay() { release(); }
-  void release();        // the parser's storage back to the scratch (before it goes back to the worker)
+  void release();        // the parser's storage and the scratch back to the worker
   void next_head();      // from what is buffered, else read
   void on_tick();        // the request is forwarded (nothing else pending upstream): demotes an eager read
   unsigned final_head();  // builds the client's head; its status
@@ -55,12 +56,13 @@ class response_relay {
 
   exchange& x_;
   const route_config& route_;
-  exchange_scratch& scratch_;
+  // From the first response head on: heads, fields and the gather list (none while waiting).
+  std::unique_ptr<response_scratch> scratch_;
+  std::string& raw() { return scratch_->response_raw; }  // the current head: rp_'s views point here
+  header_fields& client_fields() { return scratch_->client_fields; }
+  std::string& client_head() { return scratch_->client_head; }  // the final head for the client
+  std::vector<net::const_buffer>& out() { return scratch_->out; }  // gather list of the write under way
   std::optional<response_parser> rp_;  // the upstream's current response (1xx, then final)
-  std::string& raw_;                   // its raw head: rp_'s views point here
-  header_fields& client_fields_;
-  std::string& client_head_;           // the final head for the client
-  std::vector<net::const_buffer>& out_;  // gather list of the write under way
   std::size_t out_consumed_ = 0;         // upstream read-buffer bytes that write covers
   char chunk_size_[20];                  // hex size line of the chunk in out_
   std::optional<href_rewriter> hrefs_;   // XML body on a prefix-mounted route: hrefs mapped

@@ -1,7 +1,8 @@
 // scratch: the containers one request or one exchange fills (fields, heads, gather lists),
-// recycled through its worker: taken when a request arrives, given back cleared (capacity
-// kept) when it is done. A busy worker allocates none of them per request, and an idle
-// connection holds none.
+// recycled through its worker: taken when they are first needed, given back cleared (capacity
+// kept) as soon as they are not. A busy worker allocates none of them per request, an idle
+// connection holds none, and an exchange waiting for its upstream holds only the client's
+// request (its log line and final head still read it).
 #pragma once
 #include <boost/asio/buffer.hpp>
 #include <memory>
@@ -24,21 +25,32 @@ struct request_scratch {  // the client's request: its raw head and what its par
   }
 };
 
-struct exchange_scratch {  // the heads and gather lists of one exchange
-  header_fields up_fields, client_fields, response_fields;
-  std::vector<std::string_view> response_body;
-  std::string up_head, client_head, response_raw;
-  std::vector<boost::asio::const_buffer> out, up_out;
+// The request as the upstream gets it: held from the head's rewrite until the request is
+// forwarded and can no longer be sent again (a held exchange keeps none of it while it waits).
+struct upstream_request_scratch {
+  header_fields fields;
+  std::string head;
+  std::vector<boost::asio::const_buffer> out;  // gather list of a body write
   void clear() {
-    up_fields.clear();
-    client_fields.clear();
-    response_fields.clear();
-    response_body.clear();
-    up_head.clear();
-    client_head.clear();
-    response_raw.clear();
+    fields.clear();
+    head.clear();
     out.clear();
-    up_out.clear();
+  }
+};
+
+// The response: held from its first head until the exchange ends.
+struct response_scratch {
+  header_fields response_fields, client_fields;
+  std::vector<std::string_view> response_body;
+  std::string response_raw, client_head;
+  std::vector<boost::asio::const_buffer> out;  // gather list of a write to the client
+  void clear() {
+    response_fields.clear();
+    client_fields.clear();
+    response_body.clear();
+    response_raw.clear();
+    client_head.clear();
+    out.clear();
   }
 };
 

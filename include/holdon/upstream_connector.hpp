@@ -29,6 +29,7 @@ class upstream_connector {
                                  // idempotent and without a body, so a stale pooled connection may be retried
   void connect_failed(unsigned status, std::string_view why);  // also the connect deadline's
   bool retry_stale(bool response_started);  // a pooled connection failed: once more on a fresh one
+  bool may_retry() const { return reused_ && resendable_; }  // until a response starts
   void close();                  // cancels what is pending on it
   void broken() { broken_ = true; }   // it must not be pooled
   void end(bool clean);          // the exchange ended: back to the pool if clean, else closed

@@ -49,7 +49,8 @@ struct worker {
   std::shared_ptr<const config> cfg;
   buffer_pool buffers;  // before the pool: pooled connections give their buffers back here
   recycler<request_scratch> request_scratches;
-  recycler<exchange_scratch> exchange_scratches;
+  recycler<upstream_request_scratch> upstream_requests;
+  recycler<response_scratch> responses;
   pipe_pool pipes;  // for spliced bodies
   upstream_pool pool;
   metrics& stats;
