@@ -205,7 +205,7 @@ std::size_t message_parser<isRequest>::parse_head(std::string_view raw, error_co
     // Up to the colon, every byte a tchar: no whitespace between a name and its colon (RFC
     // 9112 §5.1), and a line starting with whitespace (an obs-fold) is refused too.
     p = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(end - p)));
-    if (!p || p == n || !std::all_of(n, p, is_tchar)) return ec = http::error::bad_field, 0;
+    if (!p || p == n || !std::all_of(n, p, [](char c) { return is_tchar(c); })) return ec = http::error::bad_field, 0;
     std::string_view name(n, static_cast<std::size_t>(p - n));
     ++p;
     while (p < end && (*p == ' ' || *p == '\t')) ++p;
