@@ -16,9 +16,16 @@
 #   wait_port PORT, cpu_ticks PIDS..., median (stdin: one number a line)
 #   col FILE NAME N   the median of column N over FILE's rows whose first column is NAME
 #   ratio A B         A / B (0 when B is 0 or empty)
+#   "${proxy_cpu[@]}" CMD..., "${load_cpu[@]}" CMD...  CMD pinned (BENCH_PIN=1) to CPU 0 (the
+#                 proxy measured, alone) or CPU 1 (the load: clients, origins); as is otherwise
+#                 (taskset execs CMD: $! stays its pid). On two cores three busy processes share
+#                 them as the kernel places them, and which two share a core moves a proxy's CPU
+#                 figure more than the proxies differ.
+#   steal_ticks   the machine's steal time so far (other tenants' use of our CPUs), in ticks
 HB=${HOLDON_BIN:-build/holdon}  # another build to measure, e.g. an older commit's
 # shellcheck disable=SC2034  # read by the scripts that source this file
 PREV=${HOLDON_PREV:-}           # a previous build to measure beside it, target "prev"
+export BENCH_PIN=${BENCH_PIN:-0}  # read by peers.sh too
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit
 scripts/deps.sh bench
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -49,7 +56,7 @@ wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/n
 start_holdon() {
   printf 'listen: [127.0.0.1:%s]\nthreads: %s\nupstreams: {app: {servers: [127.0.0.1:%s]}}\nroutes: [{path_prefix: /, upstream: app}]\n%slog: {access: off, level: warn}\n' \
     "$1" "$3" "$2" "${4:-}" > "$tmp/holdon-$1.yaml"
-  "$HB" -c "$tmp/holdon-$1.yaml" & hp=$!
+  "${proxy_cpu[@]}" "$HB" -c "$tmp/holdon-$1.yaml" & hp=$!
   pids+=("$hp")
   wait_port "$1"
 }
@@ -78,6 +85,9 @@ target_pids() {
   esac
 }
 
+proxy_cpu=() load_cpu=()
+if [ "$BENCH_PIN" = 1 ]; then proxy_cpu=(taskset -c 0) load_cpu=(taskset -c 1); fi
+steal_ticks() { awk '$1 == "cpu" { print $9 }' /proc/stat; }
 # User+system CPU time of the processes, in clock ticks (getconf CLK_TCK a second).
 cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo $t; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

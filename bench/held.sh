@@ -15,19 +15,22 @@
 # RSS, / HELD_CONNS), CPU (user+sys over the run: % of one core, and µs per 102 delivered), 102
 # jitter p50/p99/max, early 102s and errors. HELD_ROUNDS > 1 repeats every target in turn
 # (interleaved) and prints the medians. Targets run one at a time: each has the machine alone.
+# The proxy runs alone on CPU 0, the upstreams and the client on CPU 1 (BENCH_PIN=0: as the
+# kernel places them); steal_% is the share of the machine other tenants took during the run.
 set -euo pipefail
+export BENCH_PIN=${BENCH_PIN:-1}
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "$0")/common.sh" held
 CONNS=${HELD_CONNS:-8000} DELAY=${HELD_DELAY_S:-30} EVERY=${HELD_EVERY_MS:-1000} ROUNDS=${HELD_ROUNDS:-1}
 U=18495 H=18496 N=18497 W=18498 P=18499
 
-build/bench/holdon_load upstream --port $U --delay-ms $((DELAY * 1000)) > "$tmp/upstream.log" & pids+=($!)
-build/bench/holdon_load upstream --port $W --delay-ms $((DELAY * 1000)) --interim-every-ms "$EVERY" \
+"${load_cpu[@]}" build/bench/holdon_load upstream --port $U --delay-ms $((DELAY * 1000)) > "$tmp/upstream.log" & pids+=($!)
+"${load_cpu[@]}" build/bench/holdon_load upstream --port $W --delay-ms $((DELAY * 1000)) --interim-every-ms "$EVERY" \
   > "$tmp/upstream-102.log" & pids+=($!)
 wait_port $U
 wait_port $W
 hz=$(getconf CLK_TCK)
-echo "machine: $(nproc) cores, $(uname -sr); $CONNS held requests, answered after ${DELAY}s, a 102 every ${EVERY}ms; $ROUNDS round(s)"
+echo "machine: $(nproc) cores, $(uname -sr); $CONNS held requests, answered after ${DELAY}s, a 102 every ${EVERY}ms; $ROUNDS round(s); pinned: $BENCH_PIN"
 
 # status_kib KEY PIDS...: the sum of a /proc/PID/status field (VmRSS, VmHWM) in KiB
 status_kib() {
@@ -37,24 +40,24 @@ status_kib() {
 }
 
 # measure NAME PORT "PIDS...": one held run through the target; appends a result line
-# "NAME hwm_kib kib_per_exchange cpu_pct us_per_102 p50 p99 max early interims completed errors".
+# "NAME hwm_kib kib_per_exchange cpu_pct us_per_102 p50 p99 max early interims completed errors steal_pct".
 measure() {
   local name=$1 port=$2 procs=$3
-  local base t0 c0 t1 c1 out rc=0
+  local base t0 c0 s0 t1 c1 s1 out rc=0
   # shellcheck disable=SC2086
-  base=$(status_kib VmRSS $procs); t0=$(date +%s.%N); c0=$(cpu_ticks $procs)
-  out=$(build/bench/holdon_load held --port "$port" --conns "$CONNS" --ramp-ms 4000 --timeout-s $((DELAY + 60)) \
-    --first-ms "$EVERY" --every-ms "$EVERY") || rc=$?
+  base=$(status_kib VmRSS $procs); t0=$(date +%s.%N); c0=$(cpu_ticks $procs); s0=$(steal_ticks)
+  out=$("${load_cpu[@]}" build/bench/holdon_load held --port "$port" --conns "$CONNS" --ramp-ms 4000 \
+    --timeout-s $((DELAY + 60)) --first-ms "$EVERY" --every-ms "$EVERY") || rc=$?
   # shellcheck disable=SC2086
-  t1=$(date +%s.%N); c1=$(cpu_ticks $procs); hwm=$(status_kib VmHWM $procs)
+  t1=$(date +%s.%N); c1=$(cpu_ticks $procs); s1=$(steal_ticks); hwm=$(status_kib VmHWM $procs)
   echo "  $name: $out" >&2
   [ $rc = 0 ] || echo "  ($name: the held client failed: exit $rc)" >&2
-  echo "$name $hwm $base $((c1 - c0)) $t0 $t1 ${out%%$'\n'*}" | awk -v hz="$hz" -v conns="$CONNS" '
-    function field(k,   i) { for (i = 7; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
-    { n102 = field("interims"); cpu_s = $4 / hz
-      printf "%s %d %.2f %.1f %.1f %s %s %s %s %s %s %s\n", $1, $2, ($2 - $3) / conns, 100 * cpu_s / ($6 - $5),
+  echo "$name $hwm $base $((c1 - c0)) $t0 $t1 $((s1 - s0)) ${out%%$'\n'*}" | awk -v hz="$hz" -v conns="$CONNS" -v ncpu="$(nproc)" '
+    function field(k,   i) { for (i = 8; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
+    { n102 = field("interims"); cpu_s = $4 / hz; secs = $6 - $5
+      printf "%s %d %.2f %.1f %.1f %s %s %s %s %s %s %s %.1f\n", $1, $2, ($2 - $3) / conns, 100 * cpu_s / secs,
         (n102 > 0 ? cpu_s * 1e6 / n102 : 0), field("p50"), field("p99"), field("max"), field("early"),
-        n102, field("completed"), field("errors") }' >> "$tmp/results"
+        n102, field("completed"), field("errors"), 100 * $7 / hz / secs / ncpu }' >> "$tmp/results"
 }
 
 # Each target: started, measured, stopped, so that none holds memory or CPU while another runs.
@@ -95,12 +98,13 @@ done
 r=$tmp/results
 echo
 echo "own: holdon makes the 102s; fwd: the upstream makes them, the proxy forwards them; hold: no 102s"
-printf '%-12s %8s %9s %8s %9s %8s %8s %8s %8s %6s %8s %9s %6s\n' target RSS_MiB KiB/exch CPU_% CPUxhap us/102 \
-  p50_ms p99_ms max_ms early 102s completed errors
+printf '%-12s %8s %9s %8s %9s %8s %8s %8s %8s %6s %8s %9s %6s %8s\n' target RSS_MiB KiB/exch CPU_% CPUxhap us/102 \
+  p50_ms p99_ms max_ms early 102s completed errors steal_%
 hc=$(col "$r" haproxy-fwd 4)
 for t in $targets; do
   printf '%-12s %8.1f %9s %8s %9.2f' "$t" "$(ratio "$(col "$r" "$t" 2)" 1024)" "$(col "$r" "$t" 3)" "$(col "$r" "$t" 4)" \
     "$(ratio "$(col "$r" "$t" 4)" "$hc")"
   for c in 5 6 7 8; do printf ' %8s' "$(col "$r" "$t" $c)"; done
-  printf ' %6s %8s %9s %6s\n' "$(col "$r" "$t" 9)" "$(col "$r" "$t" 10)" "$(col "$r" "$t" 11)" "$(col "$r" "$t" 12)"
+  printf ' %6s %8s %9s %6s %8s\n' "$(col "$r" "$t" 9)" "$(col "$r" "$t" 10)" "$(col "$r" "$t" 11)" "$(col "$r" "$t" 12)" \
+    "$(col "$r" "$t" 13)"
 done

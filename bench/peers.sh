@@ -7,13 +7,16 @@
 #   bench/peers.sh stop KIND PORT
 # Careful configs, as an operator would tune them for a pass-through proxy: HTTP/1.1 and
 # keep-alive to the upstream, buffering off, request bodies streamed, no body limit, no
-# access log, as many workers as holdon has threads (BENCH_WORKERS, default 1).
+# access log, as many workers as holdon has threads (BENCH_WORKERS, default 1). BENCH_PIN=1:
+# the proxies (and the floor) run on CPU 0, the origin on CPU 1 (see common.sh).
 # Runtime files live in ${BENCH_RUN_DIR:-/tmp/holdon-bench.$UID}/KIND-PORT.
 set -euo pipefail
 cmd=${1:-} kind=${2:-} port=${3:-} up=${4:-}
 W=${BENCH_WORKERS:-1}
 D=${BENCH_RUN_DIR:-/tmp/holdon-bench.$(id -u)}/$kind-$port
-usage() { sed -n '2,11p' "$0" >&2; exit 2; }
+usage() { sed -n '2,12p' "$0" >&2; exit 2; }
+cpu0=() cpu1=()  # command prefixes: taskset execs the command (the floor's $! stays its pid)
+if [ "${BENCH_PIN:-0}" = 1 ]; then cpu0=(taskset -c 0) cpu1=(taskset -c 1); fi
 [ -n "$port" ] || usage
 
 nginx_conf() {  # $1 = the http block's servers
@@ -40,29 +43,29 @@ start() {
       nginx_conf "sendfile on; tcp_nopush on; keepalive_timeout 60s; default_type application/octet-stream;
   server { listen 127.0.0.1:$port reuseport; root $D/www; client_max_body_size 0;
     location / { try_files \$uri =404; } }" > "$D/nginx.conf"
-      /usr/sbin/nginx -c "$D/nginx.conf" ;;
+      "${cpu1[@]}" /usr/sbin/nginx -c "$D/nginx.conf" ;;
     nginx)
       nginx_conf "upstream be { server 127.0.0.1:$up; keepalive 64; keepalive_requests 100000; }
   server { listen 127.0.0.1:$port reuseport; client_max_body_size 0;
     location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection \"\";
       proxy_set_header Host \$http_host; proxy_request_buffering off; proxy_buffering off;
       proxy_read_timeout 300s; } }" > "$D/nginx.conf"
-      /usr/sbin/nginx -c "$D/nginx.conf" ;;
+      "${cpu0[@]}" /usr/sbin/nginx -c "$D/nginx.conf" ;;
     haproxy)
       printf '%s\n' global "  nbthread $W" "  maxconn 9000" "  pidfile $D/haproxy.pid" \
         defaults "  mode http" "  option http-keep-alive" "  http-reuse safe" "  timeout connect 5s" \
         "  timeout client 300s" "  timeout server 300s" "  timeout http-request 60s" \
         "  timeout http-keep-alive 15s" "frontend fe" "  bind 127.0.0.1:$port" "  default_backend be" \
         "backend be" "  server s1 127.0.0.1:$up maxconn 9000" > "$D/haproxy.cfg"
-      /usr/sbin/haproxy -D -f "$D/haproxy.cfg" ;;
+      "${cpu0[@]}" /usr/sbin/haproxy -D -f "$D/haproxy.cfg" ;;
     haproxy-tcp)
       printf '%s\n' global "  nbthread $W" "  maxconn 9000" "  pidfile $D/haproxy.pid" \
         defaults "  mode tcp" "  timeout connect 5s" "  timeout client 300s" "  timeout server 300s" \
         "listen relay" "  bind 127.0.0.1:$port" "  server s1 127.0.0.1:$up maxconn 9000" > "$D/haproxy.cfg"
-      /usr/sbin/haproxy -D -f "$D/haproxy.cfg" ;;
+      "${cpu0[@]}" /usr/sbin/haproxy -D -f "$D/haproxy.cfg" ;;
     floor)
       # One thread by design: the least work per byte, not the most throughput per machine.
-      "$(dirname "$0")/../build/bench/floor_relay" --port "$port" --upstream "$up" > "$D/floor.log" 2>&1 &
+      "${cpu0[@]}" "$(dirname "$0")/../build/bench/floor_relay" --port "$port" --upstream "$up" > "$D/floor.log" 2>&1 &
       echo $! > "$D/floor.pid" ;;
     *) usage ;;
   esac

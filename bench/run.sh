@@ -26,12 +26,13 @@ echo "versions: $("$HB" --version), $(/usr/sbin/nginx -v 2>&1 | cut -d: -f2 | tr
 echo "wrk -t1 -c$CONNS -d${SECS}s, $ROUNDS interleaved rounds, medians; workers/threads per proxy: $BENCH_WORKERS"
 
 hz=$(getconf CLK_TCK)
+t0=$(date +%s.%N) s0=$(steal_ticks)
 
 # wrk_run URL PIDS... -> "rps p50_ms p99_ms cpu_us_per_request"
 wrk_run() {
   local url=$1; shift
   local c0; c0=$(cpu_ticks "$@")
-  wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "$url" > "$tmp/wrk.out"
+  "${load_cpu[@]}" wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "$url" > "$tmp/wrk.out"
   local c1; c1=$(cpu_ticks "$@")
   awk -v cpu=$((c1 - c0)) -v hz="$hz" '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
@@ -60,3 +61,6 @@ for size in $SIZES; do
       "$(ratio "$rps" "$d")" "$(ratio "$rps" "$f")" "$cpu" "$(ratio "$cpu" "$hc")"
   done
 done
+echo
+awk -v s="$(($(steal_ticks) - s0))" -v t="$(date +%s.%N)" -v t0="$t0" -v hz="$hz" -v n="$(nproc)" \
+  'BEGIN { printf "steal (other tenants) during the run: %.1f %% of the machine; pinned: %s\n", 100 * s / hz / (t - t0) / n, ENVIRON["BENCH_PIN"] }'

@@ -12,12 +12,13 @@ set -euo pipefail
 MIB=${STREAM_MIB:-1024} ROUNDS=${STREAM_ROUNDS:-3}
 O=18485
 
-build/bench/holdon_load upstream --port $O --delay-ms 0 >/dev/null & origin_pids=$!; pids+=("$origin_pids")
+"${load_cpu[@]}" build/bench/holdon_load upstream --port $O --delay-ms 0 >/dev/null & origin_pids=$!; pids+=("$origin_pids")
 wait_port $O
 start_targets $O 18460 1
 head -c $((MIB * 1048576)) /dev/zero > "$tmp/body"
 bytes=$((MIB * 1048576))
 hz=$(getconf CLK_TCK)
+t0=$(date +%s.%N) s0=$(steal_ticks)
 echo "machine: $(nproc) cores, $(uname -sr); $MIB MiB bodies, $ROUNDS interleaved rounds, medians"
 
 # cpu_per_mib TICKS: µs of CPU per MiB moved
@@ -27,11 +28,11 @@ for r in $(seq "$ROUNDS"); do
     procs=$(target_pids "${t%%:*}" "${t#*:}")
     # shellcheck disable=SC2086
     c0=$(cpu_ticks $procs)
-    put=$(curl -sS -T "$tmp/body" -H 'Expect:' -D "$tmp/h" -o /dev/null -w '%{speed_upload}' "http://127.0.0.1:${t#*:}/sink")
+    put=$("${load_cpu[@]}" curl -sS -T "$tmp/body" -H 'Expect:' -D "$tmp/h" -o /dev/null -w '%{speed_upload}' "http://127.0.0.1:${t#*:}/sink")
     # shellcheck disable=SC2086
     c1=$(cpu_ticks $procs)
     grep -qi "x-received: $bytes" "$tmp/h" || { echo "PUT via ${t%%:*}: upstream did not get $bytes bytes" >&2; exit 1; }
-    get=$(curl -sS -o /dev/null -w '%{speed_download} %{size_download}' "http://127.0.0.1:${t#*:}/bytes/$bytes")
+    get=$("${load_cpu[@]}" curl -sS -o /dev/null -w '%{speed_download} %{size_download}' "http://127.0.0.1:${t#*:}/bytes/$bytes")
     # shellcheck disable=SC2086
     c2=$(cpu_ticks $procs)
     [ "${get#* }" = "$bytes" ] || { echo "GET via ${t%%:*}: got ${get#* } bytes" >&2; exit 1; }
@@ -50,3 +51,5 @@ for t in $targets; do
 done
 echo "holdon peak RSS (VmHWM): $(awk '/^VmHWM:/ { print $2 }' /proc/$hp/status) KiB"
 [ -z "$PREV" ] || echo "prev peak RSS (VmHWM): $(awk '/^VmHWM:/ { print $2 }' /proc/$vp/status) KiB"
+awk -v s="$(($(steal_ticks) - s0))" -v t="$(date +%s.%N)" -v t0="$t0" -v hz="$hz" -v n="$(nproc)" \
+  'BEGIN { printf "steal (other tenants) during the run: %.1f %% of the machine; pinned: %s\n", 100 * s / hz / (t - t0) / n, ENVIRON["BENCH_PIN"] }'
