@@ -58,6 +58,8 @@ measure() {
       printf "%s %d %.2f %.1f %.1f %s %s %s %s %s %s %s %.1f\n", $1, $2, ($2 - $3) / conns, 100 * cpu_s / secs,
         (n102 > 0 ? cpu_s * 1e6 / n102 : 0), field("p50"), field("p99"), field("max"), field("early"),
         n102, field("completed"), field("errors"), 100 * $7 / hz / secs / ncpu }' >> "$tmp/results"
+  # This round's row, so that the spread behind each median shows.
+  awk -v n="$name" '$1 == n { r = $0 } END { print "  row: " r }' "$tmp/results" >&2
 }
 
 # Each target: started, measured, stopped, so that none holds memory or CPU while another runs.

@@ -90,7 +90,7 @@ void client_session::do_wait_request() {
     });
     return;
   }
-  // Plain TCP, the request just answered was read dry: an eager read (no system call to arm
+  // Plain TCP: an eager read (the next request is usually there already; no epoll_ctl to arm
   // it), demoted by the next tick; or, when the pool lends no block, a wait.
   auto read = [self = shared_from_this()](error_code ec, std::size_t n) { self->on_idle_read(ec, n); };
   if (eager_.start(socket_.socket(), in_, buffer_pool::small, std::move(read))) return;

@@ -39,7 +39,6 @@ exchange::exchange(std::shared_ptr<client_session> s, const route_config& route,
 exchange::~exchange() {
   s_->forget(this);
   s_->home().stats.exchanges_in_flight.fetch_sub(1, std::memory_order_relaxed);
-  response_.release();
 }
 
 // ---------------------------------------------------------------- the request
@@ -82,11 +81,11 @@ void exchange::on_request_forwarded() {
 
 // ---------------------------------------------------------------- upcalls of the response relay
 
-// An upstream 1xx: the scheduler says whether it may go, the writer sends it.
 void exchange::response_begun() {
   if (request_phase_ == request_phase::forwarded) request_.release();
 }
 
+// An upstream 1xx: the scheduler says whether it may go, the writer sends it.
 void exchange::on_interim(unsigned status, std::string_view reason, const header_fields& fields) {
   response_begun();
   if (!interims_.may_forward(status)) return;

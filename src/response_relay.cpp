@@ -34,8 +34,8 @@ void response_relay::next_head() {
 void response_relay::do_read_head() {
   auto& up = x_.up();
   if (!up.socket.is_tls() && up.buffer.empty()) {
-    // The first wait on a reused connection, read dry by its last response: an eager read (no
-    // system call to arm it), demoted by the next tick.
+    // The first wait on a reused (busy) connection: an eager read (no epoll_ctl to arm it),
+    // demoted by the next tick.
     bool first = first_wait_;
     first_wait_ = false;
     auto read = [self = x_.shared_from_this(), this](error_code ec, std::size_t n) { on_eager_read(ec, n); };

@@ -24,7 +24,11 @@ class buffer_pool {
   std::unique_ptr<char[]> get(std::size_t size);  // size: small, large or any other
   void put(std::unique_ptr<char[]> block, std::size_t size);
   // Eager reads (eager_read.hpp) hold a block while they wait: at most max_eager at once.
-  bool lend_eager() { return eager_ < max_eager && ++eager_; }
+  bool lend_eager() {
+    if (eager_ == max_eager) return false;
+    ++eager_;
+    return true;
+  }
   void end_eager() { --eager_; }
 
  private:
