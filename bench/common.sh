@@ -22,6 +22,7 @@
 #                 them as the kernel places them, and which two share a core moves a proxy's CPU
 #                 figure more than the proxies differ.
 #   steal_ticks   the machine's steal time so far (other tenants' use of our CPUs), in ticks
+#   steal_start, steal_report  the share of the machine stolen between the two, printed
 HB=${HOLDON_BIN:-build/holdon}  # another build to measure, e.g. an older commit's
 # shellcheck disable=SC2034  # read by the scripts that source this file
 PREV=${HOLDON_PREV:-}           # a previous build to measure beside it, target "prev"
@@ -88,6 +89,11 @@ target_pids() {
 proxy_cpu=() load_cpu=()
 if [ "$BENCH_PIN" = 1 ]; then proxy_cpu=(taskset -c 0) load_cpu=(taskset -c 1); fi
 steal_ticks() { awk '$1 == "cpu" { print $9 }' /proc/stat; }
+steal_start() { steal_t0=$(date +%s.%N) steal_s0=$(steal_ticks); }
+steal_report() {
+  awk -v s="$(($(steal_ticks) - steal_s0))" -v t="$(date +%s.%N)" -v t0="$steal_t0" -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" \
+    'BEGIN { printf "steal (other tenants) during the run: %.1f %% of the machine; pinned: %s\n", 100 * s / hz / (t - t0) / n, ENVIRON["BENCH_PIN"] }'
+}
 # User+system CPU time of the processes, in clock ticks (getconf CLK_TCK a second).
 cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo $t; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

@@ -26,7 +26,7 @@ echo "versions: $("$HB" --version), $(/usr/sbin/nginx -v 2>&1 | cut -d: -f2 | tr
 echo "wrk -t1 -c$CONNS -d${SECS}s, $ROUNDS interleaved rounds, medians; workers/threads per proxy: $BENCH_WORKERS"
 
 hz=$(getconf CLK_TCK)
-t0=$(date +%s.%N) s0=$(steal_ticks)
+steal_start
 
 # wrk_run URL PIDS... -> "rps p50_ms p99_ms cpu_us_per_request"
 wrk_run() {
@@ -62,5 +62,4 @@ for size in $SIZES; do
   done
 done
 echo
-awk -v s="$(($(steal_ticks) - s0))" -v t="$(date +%s.%N)" -v t0="$t0" -v hz="$hz" -v n="$(nproc)" \
-  'BEGIN { printf "steal (other tenants) during the run: %.1f %% of the machine; pinned: %s\n", 100 * s / hz / (t - t0) / n, ENVIRON["BENCH_PIN"] }'
+steal_report

@@ -18,7 +18,7 @@ start_targets $O 18460 1
 head -c $((MIB * 1048576)) /dev/zero > "$tmp/body"
 bytes=$((MIB * 1048576))
 hz=$(getconf CLK_TCK)
-t0=$(date +%s.%N) s0=$(steal_ticks)
+steal_start
 echo "machine: $(nproc) cores, $(uname -sr); $MIB MiB bodies, $ROUNDS interleaved rounds, medians"
 
 # cpu_per_mib TICKS: µs of CPU per MiB moved
@@ -51,5 +51,4 @@ for t in $targets; do
 done
 echo "holdon peak RSS (VmHWM): $(awk '/^VmHWM:/ { print $2 }' /proc/$hp/status) KiB"
 [ -z "$PREV" ] || echo "prev peak RSS (VmHWM): $(awk '/^VmHWM:/ { print $2 }' /proc/$vp/status) KiB"
-awk -v s="$(($(steal_ticks) - s0))" -v t="$(date +%s.%N)" -v t0="$t0" -v hz="$hz" -v n="$(nproc)" \
-  'BEGIN { printf "steal (other tenants) during the run: %.1f %% of the machine; pinned: %s\n", 100 * s / hz / (t - t0) / n, ENVIRON["BENCH_PIN"] }'
+steal_report

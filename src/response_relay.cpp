@@ -38,8 +38,10 @@ void response_relay::do_read_head() {
     // demoted by the next tick.
     bool first = first_wait_;
     first_wait_ = false;
-    auto read = [self = x_.shared_from_this(), this](error_code ec, std::size_t n) { on_eager_read(ec, n); };
-    if (first && up.requests > 1 && eager_.start(up.socket.socket(), up.buffer, head_read, std::move(read))) return;
+    if (first && up.requests > 1) {
+      auto read = [self = x_.shared_from_this(), this](error_code ec, std::size_t n) { on_eager_read(ec, n); };
+      if (eager_.start(up.socket.socket(), up.buffer, head_read, std::move(read))) return;
+    }
     // Otherwise waiting for the upstream holds no buffer: readability first, then a read. After
     // a 1xx (the upstream's 102 every second, for minutes) the block it came in goes back too.
     up.buffer.release();

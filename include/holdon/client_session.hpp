@@ -81,7 +81,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   worker& worker_;
   std::shared_ptr<const config> cfg_;  // snapshot for this connection's lifetime
   io_buffer in_;                       // read from the client, not yet parsed or relayed
-  eager_read eager_;                   // the next request's read, while it may be armed for free
+  eager_read eager_;                   // the next request's read, until the ticker demotes it
   std::unique_ptr<request_scratch> req_;  // while a request is under way (from the worker)
   std::optional<request_parser> parser_;  // its views point into req_->head_raw
   clock::time_point deadline_{};  // header or idle timeout; none while an exchange runs
